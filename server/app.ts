@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { systemClock, type Clock } from './platform/clock.ts';
+import { RequestError, ServerError } from './platform/errors.ts';
+import { installAuth, type RouteInfo } from './platform/auth/hook.ts';
+import { authRoutes } from './platform/auth/routes.ts';
+import { auditRoutes } from './platform/audit/routes.ts';
+import { EventBus } from './platform/events/bus.ts';
+import type { App } from './platform/http/app-types.ts';
+import { installErrorHandling } from './platform/http/errors.ts';
+import { installOpenApi } from './platform/http/openapi.ts';
+import { installValidation } from './platform/http/validation.ts';
+import { JobRunner } from './platform/jobs/runner.ts';
+import { revealRoutes } from './platform/pii/reveal.ts';
+import { installResponseMasking } from './platform/pii/response.ts';
+import { RealtimeHub, realtimeRoutes } from './platform/realtime/hub.ts';
+import { installWebhooks } from './platform/webhooks/service.ts';
+import { webhookRoutes } from './platform/webhooks/routes.ts';
+import { orgRoutes } from './modules/org/routes.ts';
+import { policyRoutes } from './modules/policy/routes.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface Kefu {
+  app: App;
+  config: Config;
+  database: Database;
+  clock: Clock;
+  bus: EventBus;
+  jobs: JobRunner;
+  hub: RealtimeHub;
+  /** Every route with its access rule, as registered. */
+  routes: RouteInfo[];
+  /**
+   * Starts event delivery (LISTEN + polling) and, unless `jobs: false`, the job runner.
+   * Tests start the bus with `pollMs: null` and run jobs themselves with `jobs.runDue()`.
+   */
+  startWorkers(opts?: { pollMs?: number | null; jobs?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  config: Config;
+  database: Database;
+  clock?: Clock;
+  /** Tests pass a silent logger. */
+  logger?: boolean | { level: string };
+}
+
+const LANDING_PAGE = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Kefu 客服</title>
+<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.7;color:#222}</style></head>
+<body><h1>Kefu 客服</h1><p>服务已运行。接口文档：<a href="/api/docs">/api/docs</a>（OpenAPI：<a href="/api/openapi.json">/api/openapi.json</a>）。</p>
+<p>登录：<code>POST /api/auth/login</code>。</p></body></html>`;
+
+export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
+  const { config, database } = opts;
+  const clock = opts.clock ?? systemClock;
+  const level = typeof opts.logger === 'object' ? opts.logger.level : config.logLevel;
+  const app = Fastify({
+    logger: opts.logger === false ? false : { level },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    // Request logs only when debugging; errors are always logged.
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(level) }),
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON only: a form or text body is a 415, which also keeps cross-site forms out.
+  app.removeContentTypeParser('text/plain');
+  installValidation(app);
+  installErrorHandling(app, config.bodyLimit);
+  installResponseMasking(app);
+  const routes = installAuth(app, { db: database.db, clock });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: config.rateLimit > 0,
+    max: config.rateLimit || 1,
+    timeWindow: '1 minute',
+    keyGenerator: (req) =>
+      req.headers.authorization ? createHash('sha256').update(req.headers.authorization).digest('hex') : req.ip,
+    errorResponseBuilder: (_req, context) => RequestError('rate_limited', { params: { retryAfter: Math.ceil(context.ttl / 1000) } }),
+  });
+  await installOpenApi(app, VERSION);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  const bus = new EventBus(database, clock, app.log as FastifyBaseLogger);
+  const jobs = new JobRunner(database, clock, app.log as FastifyBaseLogger, { nodeId: config.nodeId });
+  const hub = new RealtimeHub(bus, clock);
+  installWebhooks(bus, jobs, { timeoutMs: config.webhookTimeoutMs });
+
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
+  app.get(
+    '/api/health',
+    {
+      config: { access: 'public', rateLimit: false },
+      schema: {
+        tags: ['系统 System'],
+        summary: '健康检查',
+        response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]), version: Type.String() }) },
+      },
+    },
+    async () => {
+      try {
+        await database.ping();
+      } catch (cause) {
+        throw ServerError('database_unavailable', { cause });
+      }
+      return { status: 'ok' as const, database: database.kind, version: VERSION };
+    },
+  );
+  authRoutes(app, { sessionTtlMs: config.sessionTtlMs, loginRateLimit: config.loginRateLimit, secureCookies: config.publicUrl.startsWith('https:') });
+  orgRoutes(app);
+  policyRoutes(app);
+  auditRoutes(app);
+  revealRoutes(app);
+  webhookRoutes(app);
+  realtimeRoutes(app, hub);
+  await app.ready();
+
+  let started = false;
+  return {
+    app,
+    config,
+    database,
+    clock,
+    bus,
+    jobs,
+    hub,
+    routes,
+    async startWorkers({ pollMs = config.jobPollMs, jobs: runJobs = true } = {}) {
+      started = true;
+      await bus.start(pollMs);
+      if (runJobs) await jobs.start(pollMs);
+    },
+    async close() {
+      hub.close();
+      await app.close();
+      if (started) {
+        await jobs.stop();
+        await bus.stop();
+      }
+    },
+  };
+}

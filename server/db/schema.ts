@@ -1,0 +1,8 @@
+/** Every table, for drizzle-kit and the typed client. A module owns its tables; others call its service. */
+export * from '../modules/org/schema.ts';
+export * from '../modules/policy/schema.ts';
+export * from '../platform/auth/schema.ts';
+export * from '../platform/audit/schema.ts';
+export * from '../platform/events/schema.ts';
+export * from '../platform/jobs/schema.ts';
+export * from '../platform/webhooks/schema.ts';

@@ -1,0 +1,56 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
+import { isRole, type Role } from '../../platform/rbac/permissions.ts';
+import { staff } from './schema.ts';
+
+/** What authentication needs to know about a staff member; the org module answers it. */
+export interface StaffIdentity {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+  teamId: string | null;
+  departmentId: string | null;
+  locale: string;
+}
+
+const columns = {
+  id: staff.id,
+  username: staff.username,
+  displayName: staff.displayName,
+  role: staff.role,
+  status: staff.status,
+  teamId: staff.teamId,
+  departmentId: staff.departmentId,
+  locale: staff.locale,
+};
+
+function toIdentity(row: { role: string; status: string } & Omit<StaffIdentity, 'role' | 'active'>): StaffIdentity {
+  if (!isRole(row.role)) throw new Error(`staff ${row.id} has unknown role ${row.role}`);
+  const { status, ...rest } = row;
+  return { ...rest, role: row.role, active: status === 'active' };
+}
+
+export function normaliseUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
+
+export async function findIdentityByUsername(db: Executor, username: string): Promise<StaffIdentity | null> {
+  const [row] = await db
+    .select(columns)
+    .from(staff)
+    .where(eq(staff.username, normaliseUsername(username)))
+    .limit(1);
+  return row ? toIdentity(row) : null;
+}
+
+export async function getIdentity(db: Executor, id: string): Promise<StaffIdentity | null> {
+  const [row] = await db.select(columns).from(staff).where(eq(staff.id, id)).limit(1);
+  return row ? toIdentity(row) : null;
+}
+
+export async function countStaff(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(staff);
+  return row?.n ?? 0;
+}

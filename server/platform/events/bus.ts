@@ -1,0 +1,180 @@
+import { eq, sql } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database, Executor } from '../../db/client.ts';
+import type { Clock } from '../clock.ts';
+import { systemCtx } from '../context.ts';
+import { Writer } from '../write.ts';
+import { EVENTS_CHANNEL, type Audience, type DomainEvent } from './outbox.ts';
+import { eventConsumers, events } from './schema.ts';
+
+export type Subscriber = (e: DomainEvent) => void;
+/** A durable consumer runs in the transaction that advances its position: its writes happen once. */
+export type Consumer = (w: Writer, e: DomainEvent) => Promise<void>;
+
+interface Position {
+  txid: number;
+  id: number;
+}
+
+const BATCH = 200;
+
+/** Only events of transactions older than every running one: none can appear before them later. */
+const settled = sql`${events.txid} < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
+const after = (p: Position) => sql`(${events.txid}, ${events.id}) > (${p.txid}, ${p.id})`;
+
+function toEvent(r: typeof events.$inferSelect): DomainEvent {
+  return {
+    id: r.id,
+    type: r.type,
+    entityType: r.entityType,
+    entityId: r.entityId,
+    actorId: r.actorId,
+    data: r.data as Record<string, unknown>,
+    audience: r.audience as Audience,
+    occurredAt: r.occurredAt,
+  };
+}
+
+async function head(db: Executor): Promise<Position> {
+  const [row] = await db
+    .select({ txid: events.txid, id: events.id })
+    .from(events)
+    .where(settled)
+    .orderBy(sql`${events.txid} desc, ${events.id} desc`)
+    .limit(1);
+  return row ?? { txid: 0, id: 0 };
+}
+
+/**
+ * Delivers outbox events. Subscribers (realtime pushes) get every event on every node;
+ * consumers (webhooks, timers) get each event once across all nodes. Woken by NOTIFY,
+ * with a poll as a safety net for missed notifications.
+ */
+export class EventBus {
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly consumers = new Map<string, Consumer>();
+  private position: Position | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private rerun = false;
+  private stopped = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  subscribe(fn: Subscriber): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+
+  consume(name: string, fn: Consumer): void {
+    if (this.position) throw new Error('register consumers before start()');
+    this.consumers.set(name, fn);
+  }
+
+  /** Begins at the current end of the outbox: a new node or consumer does not replay history. */
+  async start(pollMs: number | null): Promise<void> {
+    const db = this.database.db;
+    this.position = await head(db);
+    for (const name of this.consumers.keys()) {
+      await db
+        .insert(eventConsumers)
+        .values({ name, lastTxid: this.position.txid, lastId: this.position.id, updatedAt: this.clock.now() })
+        .onConflictDoNothing();
+    }
+    await this.database.listen(EVENTS_CHANNEL, () => this.wake());
+    if (pollMs) this.timer = setInterval(() => this.wake(), pollMs).unref();
+  }
+
+  wake(): void {
+    if (this.stopped || !this.position) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.running = this.pump()
+      .catch((err) => this.log.error({ err }, 'event delivery failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.rerun) {
+          this.rerun = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Delivers everything committed so far; tests await this instead of waiting on timers. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+    await this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    while (this.running) await this.running;
+  }
+
+  private async pump(): Promise<void> {
+    await this.fanOut();
+    for (const [name, fn] of this.consumers) {
+      while (await this.runConsumer(name, fn));
+    }
+  }
+
+  private async fanOut(): Promise<void> {
+    for (;;) {
+      const rows = await this.database.db
+        .select()
+        .from(events)
+        .where(sql`${after(this.position!)} and ${settled}`)
+        .orderBy(events.txid, events.id)
+        .limit(BATCH);
+      for (const r of rows) {
+        const e = toEvent(r);
+        for (const fn of this.subscribers) {
+          try {
+            fn(e);
+          } catch (err) {
+            this.log.error({ err, event: e.id }, 'event subscriber failed');
+          }
+        }
+        this.position = { txid: r.txid, id: r.id };
+      }
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  /** Processes one batch; returns true when more may be waiting. */
+  private async runConsumer(name: string, fn: Consumer): Promise<boolean> {
+    const ctx = systemCtx(this.database.db, this.clock);
+    try {
+      return await this.database.db.transaction(async (tx) => {
+        const [c] = await tx.select().from(eventConsumers).where(eq(eventConsumers.name, name)).for('update', { skipLocked: true });
+        if (!c) return false; // another node holds it
+        const rows = await tx
+          .select()
+          .from(events)
+          .where(sql`${after({ txid: c.lastTxid, id: c.lastId })} and ${settled}`)
+          .orderBy(events.txid, events.id)
+          .limit(BATCH);
+        const last = rows[rows.length - 1];
+        if (!last) return false;
+        const w = new Writer(tx, ctx, this.clock.now());
+        for (const r of rows) await fn(w, toEvent(r));
+        await tx
+          .update(eventConsumers)
+          .set({ lastTxid: last.txid, lastId: last.id, updatedAt: w.now })
+          .where(eq(eventConsumers.name, name));
+        return rows.length === BATCH;
+      });
+    } catch (err) {
+      // The batch rolled back; the next wake retries it.
+      this.log.error({ err, consumer: name }, 'event consumer failed');
+      return false;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { Executor } from '../../db/client.ts';
+import type { Ctx } from '../context.ts';
+import { defineErrors } from '../errors.ts';
+import type { App } from '../http/app-types.ts';
+import { Body, Nullable } from '../http/schemas.ts';
+import { write } from '../write.ts';
+import { maskPlan } from './schema-mask.ts';
+
+export const PiiError = defineErrors('pii', {
+  unknown_entity: [400, { 'zh-CN': '不支持查看该类记录的个人信息：{entityType}', 'zh-TW': '不支援檢視該類記錄的個人資料：{entityType}', en: 'Personal data of {entityType} cannot be revealed' }],
+  not_personal: [400, { 'zh-CN': '{field} 不是个人信息字段', 'zh-TW': '{field} 不是個人資料欄位', en: '{field} is not a personal-data field' }],
+  not_found: [404, { 'zh-CN': '记录不存在', 'zh-TW': '記錄不存在', en: 'Record not found' }],
+});
+
+interface Revealable {
+  /** The entity's API view schema; fields marked personal there are the ones that can be revealed. */
+  schema: TSchema;
+  load(db: Executor, id: string): Promise<Record<string, unknown> | null>;
+}
+
+const registry = new Map<string, Revealable>();
+
+/** A module declares which of its entities hold personal data that may be revealed. */
+export function registerRevealable(entityType: string, r: Revealable): void {
+  registry.set(entityType, r);
+}
+
+export interface RevealInput {
+  entityType: string;
+  entityId: string;
+  field: string;
+  reason: string;
+}
+
+/** Returns one clear personal value and records who saw it, when and why (C4, O4). */
+export async function reveal(ctx: Ctx, input: RevealInput): Promise<string | null> {
+  const r = registry.get(input.entityType);
+  if (!r) throw PiiError('unknown_entity', { field: 'entityType', params: { entityType: input.entityType } });
+  if (!maskPlan(r.schema).some((p) => p.path.length === 1 && p.path[0] === input.field)) {
+    throw PiiError('not_personal', { field: 'field', params: { field: input.field } });
+  }
+  const row = await r.load(ctx.db, input.entityId);
+  if (!row) throw PiiError('not_found', { field: 'entityId' });
+  const value = row[input.field];
+  await write(ctx, (w) =>
+    w.audit({ action: 'reveal', entityType: input.entityType, entityId: input.entityId, after: { field: input.field }, reason: input.reason }),
+  );
+  return typeof value === 'string' ? value : null;
+}
+
+export function revealRoutes(app: App): void {
+  app.post(
+    '/api/reveals',
+    {
+      config: { access: 'pii.reveal' },
+      schema: {
+        tags: ['个人信息 Personal data'],
+        summary: '查看个人信息原文（须填写原因，写入审计日志）',
+        body: Body({
+          entityType: Type.String({ minLength: 1, maxLength: 50, examples: ['staff'] }),
+          entityId: Type.String({ minLength: 1, maxLength: 64 }),
+          field: Type.String({ minLength: 1, maxLength: 50, examples: ['phone'] }),
+          reason: Type.String({ minLength: 2, maxLength: 500, description: '查看原因，如“回拨客户确认地址”' }),
+        }),
+        response: { 200: Type.Object({ value: Nullable(Type.String()) }) },
+      },
+    },
+    async (req) => ({ value: await reveal(req.ctx, req.body) }),
+  );
+}
