@@ -15,7 +15,7 @@ import { authRoutes } from './platform/auth/routes.ts';
 import { auditRoutes } from './platform/audit/routes.ts';
 import { EventBus } from './platform/events/bus.ts';
 import type { App } from './platform/http/app-types.ts';
-import { installErrorHandling } from './platform/http/errors.ts';
+import { frameworkErrors, installErrorHandling } from './platform/http/errors.ts';
 import { installOpenApi } from './platform/http/openapi.ts';
 import { installValidation } from './platform/http/validation.ts';
 import { JobRunner } from './platform/jobs/runner.ts';
@@ -71,6 +71,7 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
     // Request logs only when debugging; errors are always logged.
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(level) }),
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkErrors(config.bodyLimit),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: a form or text body is a 415, which also keeps cross-site forms out.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import os from 'node:os';
+import { MIN_PASSWORD_LENGTH } from './platform/auth/passwords.ts';
 
 /** Every environment variable Kefu reads. README's table is generated from this list (see test/readme.test.ts). */
 export const ENV_VARS = {
@@ -16,7 +17,7 @@ export const ENV_VARS = {
   KEFU_SESSION_TTL_HOURS: { default: '12', doc: 'Hours a login session stays valid' },
   KEFU_BODY_LIMIT: { default: '1048576', doc: 'Largest accepted request body in bytes' },
   KEFU_RATE_LIMIT: { default: '1200', doc: 'Requests per minute per client (token or IP) on each node; 0 disables' },
-  KEFU_LOGIN_RATE_LIMIT: { default: '30', doc: 'Login attempts per minute per IP on each node' },
+  KEFU_LOGIN_RATE_LIMIT: { default: '300', doc: 'Login attempts per minute per IP on each node (a whole shift may sign in from one office address; per-account lockout stops guessing)' },
   KEFU_NODE_ID: { default: '$HOSTNAME-$PID', doc: 'Name of this node in job claims and logs' },
   KEFU_JOB_POLL_MS: { default: '1000', doc: 'How often a node looks for due jobs and new events when not woken by NOTIFY' },
   KEFU_WEBHOOK_TIMEOUT_MS: { default: '10000', doc: 'Timeout of one webhook delivery attempt' },
@@ -50,10 +51,34 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-function int(name: EnvName, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+/** Node's timers fire at once when given more than this, so no interval or timeout may exceed it. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Integrations that need longer than a year use API tokens, not sessions. */
+const MAX_SESSION_HOURS = 366 * 24;
+
+// Digits only: Number() would also take "1e3", "0x10" and " ", which nobody means as a port or a size.
+function int(name: EnvName, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
   return n;
+}
+
+function password(name: EnvName, raw: string): string {
+  if ([...raw].length < MIN_PASSWORD_LENGTH) throw new ConfigError(`${name} must be at least ${MIN_PASSWORD_LENGTH} characters long`);
+  return raw;
+}
+
+function httpUrl(name: EnvName, raw: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  return raw.replace(/\/$/, '');
 }
 
 function bool(name: EnvName, raw: string): boolean {
@@ -67,30 +92,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const v = env[name];
     return v === undefined || v === '' ? ENV_VARS[name].default : v;
   };
-  const port = int('PORT', get('PORT'), 0);
+  const port = int('PORT', get('PORT'), 0, 65535);
   const logLevel = get('KEFU_LOG_LEVEL');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`KEFU_LOG_LEVEL "${logLevel}" is not a log level`);
   }
-  const publicUrl = env.KEFU_PUBLIC_URL || `http://localhost:${port}`;
+  const publicUrl = env.KEFU_PUBLIC_URL ? httpUrl('KEFU_PUBLIC_URL', env.KEFU_PUBLIC_URL) : `http://localhost:${port}`;
   return {
     port,
     host: get('HOST'),
-    publicUrl: publicUrl.replace(/\/$/, ''),
+    publicUrl,
     databaseUrl: env.DATABASE_URL || null,
     dbPoolSize: int('KEFU_DB_POOL_SIZE', get('KEFU_DB_POOL_SIZE'), 1),
     dataDir: path.resolve(get('KEFU_DATA_DIR')),
     preset: get('KEFU_PRESET'),
     demo: bool('KEFU_DEMO', get('KEFU_DEMO')),
-    demoPassword: get('KEFU_DEMO_PASSWORD'),
-    adminPassword: env.KEFU_ADMIN_PASSWORD || null,
-    sessionTtlMs: int('KEFU_SESSION_TTL_HOURS', get('KEFU_SESSION_TTL_HOURS'), 1) * 3_600_000,
+    demoPassword: password('KEFU_DEMO_PASSWORD', get('KEFU_DEMO_PASSWORD')),
+    adminPassword: env.KEFU_ADMIN_PASSWORD ? password('KEFU_ADMIN_PASSWORD', env.KEFU_ADMIN_PASSWORD) : null,
+    sessionTtlMs: int('KEFU_SESSION_TTL_HOURS', get('KEFU_SESSION_TTL_HOURS'), 1, MAX_SESSION_HOURS) * 3_600_000,
     bodyLimit: int('KEFU_BODY_LIMIT', get('KEFU_BODY_LIMIT'), 1024),
     rateLimit: int('KEFU_RATE_LIMIT', get('KEFU_RATE_LIMIT'), 0),
     loginRateLimit: int('KEFU_LOGIN_RATE_LIMIT', get('KEFU_LOGIN_RATE_LIMIT'), 1),
     nodeId: env.KEFU_NODE_ID || `${os.hostname()}-${process.pid}`,
-    jobPollMs: int('KEFU_JOB_POLL_MS', get('KEFU_JOB_POLL_MS'), 10),
-    webhookTimeoutMs: int('KEFU_WEBHOOK_TIMEOUT_MS', get('KEFU_WEBHOOK_TIMEOUT_MS'), 100),
+    jobPollMs: int('KEFU_JOB_POLL_MS', get('KEFU_JOB_POLL_MS'), 10, MAX_TIMER_MS),
+    webhookTimeoutMs: int('KEFU_WEBHOOK_TIMEOUT_MS', get('KEFU_WEBHOOK_TIMEOUT_MS'), 100, MAX_TIMER_MS),
     trustProxy: bool('KEFU_TRUST_PROXY', get('KEFU_TRUST_PROXY')),
     logLevel,
   };

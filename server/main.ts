@@ -4,11 +4,12 @@ import { buildKefu, VERSION } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { DatabaseLockedError, migrate, openDatabase, type Database } from './db/client.ts';
 import { staff } from './modules/org/schema.ts';
+import { passwordMatches } from './platform/auth/service.ts';
 import { AppError } from './platform/errors.ts';
 import { ROLE_LABELS, type Role } from './platform/rbac/permissions.ts';
 import { DEMO_USERNAMES } from './presets/types.ts';
 import { PRESETS, PRESET_NAMES } from './presets/index.ts';
-import { initOrganisation, organisationState, type InitResult } from './presets/load.ts';
+import { PresetError, initOrganisation, organisationState, type InitResult } from './presets/load.ts';
 import { systemClock } from './platform/clock.ts';
 
 const USAGE = `用法 Usage: kefu <command> [options]
@@ -33,6 +34,19 @@ async function openMigrated(config: Config): Promise<Database> {
     throw err;
   }
   return database;
+}
+
+/** Refuses an unknown preset before a database is created or touched for it. */
+function assertPreset(name: string): void {
+  if (!PRESETS[name]) throw PresetError('unknown', { field: 'preset', params: { name, names: PRESET_NAMES.join(', ') } });
+}
+
+/**
+ * The demo password is fixed when the demo data is loaded; a later start may run with another
+ * KEFU_DEMO_PASSWORD (or none), so the banner shows it only if it still opens the demo accounts.
+ */
+function demoPasswordWorks(database: Database, password: string): Promise<boolean> {
+  return passwordMatches(database.db, 'admin', password);
 }
 
 function initOptions(config: Config, preset: string, demo: boolean) {
@@ -60,7 +74,9 @@ async function banner(database: Database, config: Config, url: string): Promise<
     const demo = await database.db.select({ username: staff.username, displayName: staff.displayName, role: staff.role }).from(staff).where(eq(staff.isDemo, true));
     const order = (u: string) => (DEMO_USERNAMES as readonly string[]).indexOf(u);
     demo.sort((a, b) => order(a.username) - order(b.username));
-    const password = process.env.KEFU_DEMO_PASSWORD ? '首次启动时 KEFU_DEMO_PASSWORD 设定的密码' : config.demoPassword;
+    const password = (await demoPasswordWorks(database, config.demoPassword))
+      ? config.demoPassword
+      : '首次启动时设定的密码 the one set on first start (KEFU_DEMO_PASSWORD)';
     lines.push('', `  演示账号 Demo accounts（仅供体验，勿用于生产；密码 password: ${password}）`);
     for (const d of demo) lines.push(`    ${d.username.padEnd(11)} ${ROLE_LABELS[d.role as Role].padEnd(6, '　')} ${d.displayName}`);
   }
@@ -68,9 +84,15 @@ async function banner(database: Database, config: Config, url: string): Promise<
 }
 
 async function start(config: Config): Promise<void> {
+  assertPreset(config.preset);
   const database = await openMigrated(config);
   if (!(await organisationState(database.db))) {
-    printInit(await initOrganisation(database.db, systemClock, initOptions(config, config.preset, config.demo)));
+    try {
+      printInit(await initOrganisation(database.db, systemClock, initOptions(config, config.preset, config.demo)));
+    } catch (err) {
+      // Nodes started together on an empty PostgreSQL race to load the preset; one wins, the others go on.
+      if (!(await organisationState(database.db))) throw err;
+    }
   }
   const kefu = await buildKefu({ config, database });
   const shutdown = async (signal: string) => {
@@ -89,15 +111,28 @@ async function start(config: Config): Promise<void> {
   console.log(await banner(database, config, url));
 }
 
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { preset: { type: 'string' }, 'no-demo': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { preset: { type: 'string' }, 'no-demo': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { positionals, values } = parse(argv);
   const command = positionals[0] ?? 'start';
+  if (positionals.length > 1) throw new UsageError(`多余的参数 Unexpected argument: ${positionals.slice(1).join(' ')}\n\n${USAGE}`);
   if (values.help) {
     console.log(USAGE);
+    return;
+  }
+  if (command === 'presets') {
+    for (const p of Object.values(PRESETS)) console.log(`${p.name.padEnd(22)} ${p.seed}  ${p.title}`);
     return;
   }
   const config = loadConfig();
@@ -112,6 +147,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'init': {
       if (!values.preset) throw new UsageError(`init 需要 --preset NAME；可用预设：${PRESET_NAMES.join(', ')}`);
+      assertPreset(values.preset);
       const database = await openMigrated(config);
       try {
         const result = await initOrganisation(database.db, systemClock, initOptions(config, values.preset, !values['no-demo']));
@@ -123,17 +159,34 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
-    case 'presets':
-      for (const p of Object.values(PRESETS)) console.log(`${p.name.padEnd(22)} ${p.seed}  ${p.title}`);
-      return;
     default:
       throw new UsageError(`未知命令 ${command}\n\n${USAGE}`);
   }
 }
 
+/** Failures of the surroundings rather than of Kefu: one line saying what to fix, no stack trace. */
+const ENVIRONMENT_HINTS: Record<string, string> = {
+  EADDRINUSE: '端口已被占用，请换一个 PORT',
+  EADDRNOTAVAIL: 'HOST 不是本机的地址',
+  EACCES: '没有权限（端口或数据目录）',
+  ECONNREFUSED: '无法连接数据库，请检查 DATABASE_URL',
+  ENOTFOUND: '找不到数据库主机，请检查 DATABASE_URL',
+  '28P01': '数据库拒绝了用户名或密码，请检查 DATABASE_URL',
+  '3D000': '数据库不存在，请先创建（createdb）',
+};
+
+function environmentProblem(err: unknown): string | null {
+  const e = err as { code?: unknown; message?: string; errors?: Array<{ message: string }> };
+  const hint = typeof e?.code === 'string' ? ENVIRONMENT_HINTS[e.code] : undefined;
+  if (!hint) return null;
+  // A refused connection to every address of a host arrives as an AggregateError without a message of its own.
+  const detail = e.message || e.errors?.map((x) => x.message).join('; ') || e.code;
+  return `${hint}: ${detail}`;
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof AppError) console.error(`错误 ${err.code}: ${err.body('zh-CN').error.message}`);
   else if (err instanceof ConfigError || err instanceof UsageError || err instanceof DatabaseLockedError) console.error(err.message);
-  else console.error(err);
+  else console.error(environmentProblem(err) ?? err);
   process.exit(1);
 });

@@ -70,6 +70,7 @@ export const RequestError = defineErrors('request', {
   unsupported_media_type: [415, { 'zh-CN': '不支持的内容类型，请使用 application/json', 'zh-TW': '不支援的內容類型，請使用 application/json', en: 'Unsupported content type; use application/json' }],
   not_found: [404, { 'zh-CN': '接口不存在：{method} {url}', 'zh-TW': '介面不存在：{method} {url}', en: 'No such endpoint: {method} {url}' }],
   rate_limited: [429, { 'zh-CN': '请求过于频繁，请 {retryAfter} 秒后再试', 'zh-TW': '請求過於頻繁，請 {retryAfter} 秒後再試', en: 'Too many requests; retry in {retryAfter} s' }],
+  invalid_text: [400, { 'zh-CN': '{field} 含有无法保存的字符（如 \\u0000 或不成对的代理项）', 'zh-TW': '{field} 含有無法儲存的字元（如 \\u0000 或不成對的代理項）', en: '{field} contains characters that cannot be stored (such as \\u0000 or an unpaired surrogate)' }],
   invalid_cursor: [400, { 'zh-CN': '分页游标无效', 'zh-TW': '分頁游標無效', en: 'The cursor is invalid' }],
 });
 

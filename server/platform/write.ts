@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Tx } from '../db/client.ts';
 import type { Ctx } from './context.ts';
-import { recordAudit, type AuditEntry } from './audit/service.ts';
+import { diff, recordAudit, type AuditEntry } from './audit/service.ts';
 import { emitEvent, type Audience, type NewEvent } from './events/outbox.ts';
 import { maskBySchema } from './pii/schema-mask.ts';
 
@@ -39,7 +39,8 @@ export class Writer {
     const before = c.before && maskBySchema(c.schema, c.before);
     const after = c.after && maskBySchema(c.schema, c.after);
     const action = !before ? 'create' : !after ? 'delete' : 'update';
-    await this.audit({ action, entityType: c.entityType, entityId: c.entityId, before, after });
+    const changedFields = Object.keys(diff(c.before, c.after));
+    await this.audit({ action, entityType: c.entityType, entityId: c.entityId, before, after, changedFields });
     await this.emit({
       type: c.event,
       entityType: c.entityType,

@@ -8,6 +8,7 @@ import { write } from '../platform/write.ts';
 import { organisation, departments, teams } from '../modules/org/schema.ts';
 import { insertDepartment, insertStaff, insertTeam } from '../modules/org/service.ts';
 import { insertPublished } from '../modules/policy/service.ts';
+import { preparePassword } from '../platform/auth/service.ts';
 import { demoStaff } from './demo.ts';
 import { PRESETS, PRESET_NAMES } from './index.ts';
 
@@ -48,6 +49,11 @@ export async function initOrganisation(db: Db, clock: Clock, opts: InitOptions):
     return { created: false, preset: existing.preset, demo: existing.demo, generatedAdminPassword: null };
   }
   const generated = !opts.demo && !opts.adminPassword ? randomBytes(12).toString('base64url') : null;
+  const people = opts.demo ? demoStaff(preset) : [];
+  // argon2 runs before the transaction, which stays short.
+  const hashes = opts.demo
+    ? await Promise.all(people.map(() => preparePassword(opts.demoPassword)))
+    : [await preparePassword(opts.adminPassword ?? generated!)];
   await write(systemCtx(db, clock), async (w) => {
     // The singleton row first: a concurrent second init fails on its primary key and rolls back whole.
     await w.tx.insert(organisation).values({
@@ -69,12 +75,12 @@ export async function initOrganisation(db: Db, clock: Clock, opts: InitOptions):
       }
     }
     if (opts.demo) {
-      for (const s of demoStaff(preset)) {
+      for (const [i, s] of people.entries()) {
         const created = await insertStaff(w, {
           ...s,
           departmentId: deptIds.get(s.department) ?? null,
           teamId: s.team ? (teamIds.get(s.team) ?? null) : null,
-          password: opts.demoPassword,
+          passwordHash: hashes[i]!,
           isDemo: true,
         });
         // The demo manager runs the front-line department and the demo lead their team.
@@ -86,7 +92,7 @@ export async function initOrganisation(db: Db, clock: Clock, opts: InitOptions):
         }
       }
     } else {
-      await insertStaff(w, { username: 'admin', displayName: '系统管理员', role: 'admin', password: opts.adminPassword ?? generated! });
+      await insertStaff(w, { username: 'admin', displayName: '系统管理员', role: 'admin', passwordHash: hashes[0]! });
     }
     await insertPublished(w, preset.name, preset.policy, `预设 ${preset.name}（${preset.title}）初始版本`);
   });

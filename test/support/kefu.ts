@@ -9,7 +9,7 @@ export const DEMO_PASSWORD = 'kefu-demo';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ KEFU_LOG_LEVEL: 'silent', KEFU_RATE_LIMIT: '0', KEFU_NODE_ID: 'test-node' } as NodeJS.ProcessEnv),
+    ...loadConfig({ KEFU_LOG_LEVEL: 'silent', KEFU_RATE_LIMIT: '0', KEFU_LOGIN_RATE_LIMIT: '100000', KEFU_NODE_ID: 'test-node' } as NodeJS.ProcessEnv),
     ...overrides,
   };
 }

@@ -5,7 +5,7 @@ import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
-import { loginStates, revokeSessions, setPassword, unlock } from '../../platform/auth/service.ts';
+import { loginStates, preparePassword, revokeSessions, storePassword, unlock } from '../../platform/auth/service.ts';
 import { isValidIdNumber } from '../../platform/pii/validate.ts';
 import { registerRevealable } from '../../platform/pii/reveal.ts';
 import { write, type Writer } from '../../platform/write.ts';
@@ -58,8 +58,21 @@ const ORG_AUDIENCE: Audience = { permissions: ['org.read'] };
 
 registerRevealable('staff', {
   schema: StaffView,
-  load: async (db, id) => (UUID.test(id) ? ((await db.select().from(staff).where(eq(staff.id, id)).limit(1))[0] ?? null) : null),
+  async load(ctx, id) {
+    if (!UUID.test(id)) return null;
+    const [row] = await ctx.db.select().from(staff).where(eq(staff.id, id)).limit(1);
+    return row && revealScope(ctx, row) ? row : null;
+  },
 });
+
+/** Whose personal data a caller may reveal: a lead their team, a manager their department. */
+function revealScope(ctx: Ctx, target: { teamId: string | null; departmentId: string | null; id: string }): boolean {
+  const { actor } = ctx;
+  if (target.id === actor.id) return true;
+  if (actor.role === 'team_lead') return target.teamId !== null && target.teamId === actor.teamId;
+  if (actor.role === 'manager') return target.departmentId !== null && target.departmentId === actor.departmentId;
+  return true;
+}
 
 
 export interface ListArgs {
@@ -346,8 +359,8 @@ function checkIdNumber(idNumber: string | null | undefined): void {
   if (idNumber && !isValidIdNumber(idNumber)) throw OrgError('invalid_id_number', { field: 'idNumber' });
 }
 
-/** Inserts a staff member with a password; used by the API and by preset loading. */
-export async function insertStaff(w: Writer, input: StaffInput & { password: string; isDemo?: boolean }): Promise<StaffView> {
+/** Inserts a staff member with a prepared password hash; used by the API and by preset loading. */
+export async function insertStaff(w: Writer, input: StaffInput & { passwordHash: string; isDemo?: boolean }): Promise<StaffView> {
   const username = normaliseUsername(input.username);
   const [taken] = await w.tx.select({ id: staff.id }).from(staff).where(eq(staff.username, username)).limit(1);
   if (taken) throw OrgError('username_taken', { field: 'username', params: { username } });
@@ -375,7 +388,7 @@ export async function insertStaff(w: Writer, input: StaffInput & { password: str
       updatedAt: w.now,
     })
     .returning();
-  await setPassword(w.tx, id, input.password, w.now);
+  await storePassword(w.tx, id, input.passwordHash, w.now);
   if (input.level) {
     await w.tx.insert(staffLevelChanges).values({ id: newId(), staffId: id, fromLevel: null, toLevel: input.level, reason: '入职定级', changedBy: w.ctx.actor.id, changedAt: w.now });
   }
@@ -384,8 +397,9 @@ export async function insertStaff(w: Writer, input: StaffInput & { password: str
   return after;
 }
 
-export function createStaff(ctx: Ctx, input: StaffInput & { password: string }): Promise<StaffView> {
-  return write(ctx, (w) => insertStaff(w, input));
+export async function createStaff(ctx: Ctx, { password, ...input }: StaffInput & { password: string }): Promise<StaffView> {
+  const passwordHash = await preparePassword(password);
+  return write(ctx, (w) => insertStaff(w, { ...input, passwordHash }));
 }
 
 async function assertNotLastAdmin(db: Executor, id: string): Promise<void> {
@@ -454,9 +468,10 @@ export async function listLevelChanges(ctx: Ctx, staffId: string, args: ListArgs
 }
 
 export async function resetPassword(ctx: Ctx, id: string, password: string): Promise<void> {
+  const passwordHash = await preparePassword(password, 'newPassword');
   await write(ctx, async (w) => {
     await findStaff(w.tx, id);
-    await setPassword(w.tx, id, password, w.now);
+    await storePassword(w.tx, id, passwordHash, w.now);
     await w.audit({ action: 'update', entityType: 'credentials', entityId: id, after: { passwordChangedAt: w.now.toISOString() }, reason: 'admin_reset' });
     await revokeSessions(w, { staffId: id }, 'password_reset');
   });

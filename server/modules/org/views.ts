@@ -52,7 +52,7 @@ export const StaffView = Type.Object(
     teamId: Nullable(Uuid),
     level: Nullable(LevelSchema),
     employeeNo: Nullable(Type.String()),
-    phone: Nullable(Pii('mobile')),
+    phone: Nullable(Pii('phone')),
     email: Nullable(Pii('email')),
     idNumber: Nullable(Pii('id_card')),
     hiredOn: Nullable(Type.String({ format: 'date' })),

@@ -28,7 +28,8 @@ export function Sourced<T extends TSchema>(value: T, description?: string) {
   return Strict({ value, source: SourceRef }, description);
 }
 
-const Int = (min = 0, max?: number) => Type.Integer({ minimum: min, ...(max !== undefined ? { maximum: max } : {}) });
+/** Every policy number is bounded: timers add these to dates, and 1e300 seconds is no date. */
+const Int = (min = 0, max = 1_000_000_000) => Type.Integer({ minimum: min, maximum: max });
 const Percent = Type.Number({ minimum: 0, maximum: 100 });
 const Fraction = Type.Number({ minimum: 0, maximum: 1 });
 const Code = Type.String({ pattern: '^[a-z][a-z0-9_]{1,47}$' });

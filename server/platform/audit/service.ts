@@ -12,26 +12,32 @@ export interface AuditEntry {
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
   reason?: string | null;
+  /**
+   * Fields that changed, judged on the clear values. Given when before/after are masked, so a
+   * change the mask hides (alice@ → amy@, both a***@) still shows in the diff.
+   */
+  changedFields?: string[];
 }
 
-/** Changed fields only: { field: { from, to } }. */
+/** Changed fields only: { field: { from, to } }; `fields` names them when values alone cannot tell. */
 export function diff(
   before: Record<string, unknown> | null | undefined,
   after: Record<string, unknown> | null | undefined,
+  fields?: string[],
 ): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
-  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const keys = fields ?? new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
   for (const k of keys) {
     const from = before?.[k] ?? null;
     const to = after?.[k] ?? null;
-    if (JSON.stringify(from) !== JSON.stringify(to)) out[k] = { from, to };
+    if (fields || JSON.stringify(from) !== JSON.stringify(to)) out[k] = { from, to };
   }
   return out;
 }
 
 /** Appends one entry; the audit log is never updated or deleted (O4). */
 export async function recordAudit(tx: Tx, ctx: Ctx, entry: AuditEntry, at: Date): Promise<void> {
-  const d = entry.action === 'create' || entry.action === 'update' || entry.action === 'delete' ? diff(entry.before, entry.after) : null;
+  const d = entry.action === 'create' || entry.action === 'update' || entry.action === 'delete' ? diff(entry.before, entry.after, entry.changedFields) : null;
   await tx.insert(auditLog).values({
     at,
     actorId: ctx.actor.id,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import '@fastify/cookie';
+import { fastifyCookie } from '@fastify/cookie';
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../clock.ts';
 import { ANONYMOUS_ACTOR, type Ctx } from '../context.ts';
@@ -35,6 +35,15 @@ function bearer(req: FastifyRequest): string | null {
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   if (!m) throw AuthError('invalid_token', { field: 'authorization' });
   return m[1]!;
+}
+
+/**
+ * The session cookie, read from the header here: the cookie plugin parses `req.cookies` in its own
+ * onRequest hook, which runs after this one.
+ */
+function sessionCookie(req: FastifyRequest): string | null {
+  const header = req.headers.cookie;
+  return header ? (fastifyCookie.parse(header)[SESSION_COOKIE] ?? null) : null;
 }
 
 /** A cookie-authenticated browser request from another site is refused (CSRF / cross-site WebSocket). */
@@ -76,7 +85,7 @@ export function installAuth(app: FastifyInstance, deps: { db: Db; clock: Clock }
     let actor = ANONYMOUS_ACTOR;
     if (access !== 'public') {
       const fromHeader = bearer(req);
-      const token = fromHeader ?? req.cookies[SESSION_COOKIE] ?? null;
+      const token = fromHeader ?? sessionCookie(req);
       if (!token) throw AuthError('required');
       if (!fromHeader && (!SAFE_METHODS.has(req.method) || req.headers.upgrade)) assertSameOrigin(req);
       actor = await authenticate(deps.db, deps.clock, token);
@@ -85,6 +94,12 @@ export function installAuth(app: FastifyInstance, deps: { db: Db; clock: Clock }
       }
     }
     req.ctx = { actor, db: deps.db, clock: deps.clock, locale: req.locale, requestId: req.id, ip: req.ip };
+  });
+
+  // An upgrade answered with plain HTTP is refused; its connection must not stay open. The websocket
+  // plugin closes only the upgrades its own onRequest hook saw, and a refusal here comes before it.
+  app.addHook('onResponse', async (req) => {
+    if (req.headers.upgrade) req.raw.socket?.destroy();
   });
   return routes;
 }

@@ -1,4 +1,5 @@
-import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { at, id } from '../../db/columns.ts';
 import { staff } from '../../modules/org/schema.ts';
 
@@ -9,8 +10,8 @@ export const credentials = pgTable('credentials', {
     .references(() => staff.id),
   passwordHash: text().notNull(),
   passwordChangedAt: at().notNull(),
-  failedCount: integer().notNull().default(0),
-  failedWindowStart: at(),
+  /** Times of recent failed sign-ins, kept only while inside the lockout window. */
+  failedAt: timestamp({ withTimezone: true, mode: 'date' }).array().notNull().default(sql`'{}'`),
   lockedUntil: at(),
   lastLoginAt: at(),
 });

@@ -7,7 +7,8 @@ import { defineErrors } from '../errors.ts';
 import { declareEventTypes } from '../events/outbox.ts';
 import { permissionsOf } from '../rbac/permissions.ts';
 import { write, type Writer } from '../write.ts';
-import { findIdentityByUsername, getIdentity, type StaffIdentity } from '../../modules/org/identity.ts';
+import { findIdentityByUsername, getIdentity, identityColumns, toIdentity, type StaffIdentity } from '../../modules/org/identity.ts';
+import { staff } from '../../modules/org/schema.ts';
 import { burnVerifyTime, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords.ts';
 import { apiTokens, credentials, sessions } from './schema.ts';
 import { API_TOKEN_PREFIX, hashToken, newToken, SESSION_PREFIX } from './tokens.ts';
@@ -16,6 +17,7 @@ export const AuthError = defineErrors('auth', {
   required: [401, { 'zh-CN': '请先登录', 'zh-TW': '請先登入', en: 'Authentication required' }],
   invalid_token: [401, { 'zh-CN': '登录凭证无效', 'zh-TW': '登入憑證無效', en: 'The token is invalid' }],
   session_expired: [401, { 'zh-CN': '登录已过期，请重新登录', 'zh-TW': '登入已過期，請重新登入', en: 'The session has expired; sign in again' }],
+  token_expired: [401, { 'zh-CN': 'API 令牌已过期', 'zh-TW': 'API 權杖已過期', en: 'The API token has expired' }],
   session_revoked: [401, { 'zh-CN': '该会话已被注销，请重新登录', 'zh-TW': '該工作階段已被登出，請重新登入', en: 'The session was revoked; sign in again' }],
   invalid_credentials: [401, { 'zh-CN': '用户名或密码错误', 'zh-TW': '使用者名稱或密碼錯誤', en: 'Wrong username or password' }],
   account_locked: [423, { 'zh-CN': '连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员', 'zh-TW': '連續登入失敗次數過多，帳號已鎖定，請 {minutes} 分鐘後再試或聯絡管理員', en: 'Too many failed sign-ins; the account is locked for {minutes} more minutes or until an administrator unlocks it' }],
@@ -26,6 +28,7 @@ export const AuthError = defineErrors('auth', {
   wrong_password: [400, { 'zh-CN': '当前密码不正确', 'zh-TW': '目前密碼不正確', en: 'The current password is wrong' }],
   session_not_found: [404, { 'zh-CN': '会话不存在', 'zh-TW': '工作階段不存在', en: 'Session not found' }],
   token_not_found: [404, { 'zh-CN': 'API 令牌不存在', 'zh-TW': 'API 權杖不存在', en: 'API token not found' }],
+  expiry_in_past: [400, { 'zh-CN': '过期时间必须晚于当前时间', 'zh-TW': '過期時間必須晚於目前時間', en: 'The expiry must be in the future' }],
   staff_not_found: [404, { 'zh-CN': '员工不存在', 'zh-TW': '員工不存在', en: 'Staff member not found' }],
 });
 
@@ -45,16 +48,23 @@ export function assertPasswordStrength(password: string, field = 'password'): vo
   }
 }
 
-/** Called by the org module inside its own transaction when a staff member is created or reset. */
-export async function setPassword(tx: Tx, staffId: string, password: string, at: Date): Promise<void> {
-  assertPasswordStrength(password);
-  const passwordHash = await hashPassword(password);
+/**
+ * Checks and hashes a new password. Called before the transaction that stores it:
+ * argon2 is slow on purpose and must not hold a transaction open.
+ */
+export async function preparePassword(password: string, field = 'password'): Promise<string> {
+  assertPasswordStrength(password, field);
+  return hashPassword(password);
+}
+
+/** Stores a hash from preparePassword; a new password also clears failures and any lock. */
+export async function storePassword(tx: Tx, staffId: string, passwordHash: string, at: Date): Promise<void> {
   await tx
     .insert(credentials)
     .values({ staffId, passwordHash, passwordChangedAt: at })
     .onConflictDoUpdate({
       target: credentials.staffId,
-      set: { passwordHash, passwordChangedAt: at, failedCount: 0, failedWindowStart: null, lockedUntil: null },
+      set: { passwordHash, passwordChangedAt: at, failedAt: [], lockedUntil: null },
     });
 }
 
@@ -99,13 +109,13 @@ export async function login(ctx: Ctx, input: LoginInput, sessionTtlMs: number): 
     throw AuthError('invalid_credentials');
   }
   const now = ctx.clock.now();
-  const actorCtx: Ctx = { ...ctx, actor: actorFor(identity, {}) };
   if (cred.lockedUntil && cred.lockedUntil > now) {
     throw AuthError('account_locked', { params: { minutes: minutesLeft(cred.lockedUntil, now) } });
   }
   if (!(await verifyPassword(cred.passwordHash, input.password))) {
-    // The failure is committed before the error is thrown, so the count survives.
-    const lockedUntil = await write(actorCtx, (w) => registerFailure(w, identity.id));
+    // The failure is committed before the error is thrown, so the count survives. It is recorded
+    // as the unauthenticated caller's act on this account: whoever typed it has proved nothing.
+    const lockedUntil = await write(ctx, (w) => registerFailure(w, identity.id));
     if (lockedUntil) throw AuthError('account_locked', { params: { minutes: minutesLeft(lockedUntil, now) } });
     throw AuthError('invalid_credentials');
   }
@@ -113,11 +123,11 @@ export async function login(ctx: Ctx, input: LoginInput, sessionTtlMs: number): 
 
   const token = newToken(SESSION_PREFIX);
   const expiresAt = new Date(now.getTime() + sessionTtlMs);
-  await write(actorCtx, async (w) => {
+  await write({ ...ctx, actor: actorFor(identity, {}) }, async (w) => {
     const sessionId = newId();
     await w.tx
       .update(credentials)
-      .set({ failedCount: 0, failedWindowStart: null, lockedUntil: null, lastLoginAt: w.now })
+      .set({ failedAt: [], lockedUntil: null, lastLoginAt: w.now })
       .where(eq(credentials.staffId, identity.id));
     await w.tx.insert(sessions).values({
       id: sessionId,
@@ -134,23 +144,26 @@ export async function login(ctx: Ctx, input: LoginInput, sessionTtlMs: number): 
   return { token, expiresAt, identity };
 }
 
-/** Counts a failed sign-in; returns the lock end when this failure locks the account. */
+/**
+ * Counts a failed password check over a sliding window (any five within fifteen minutes);
+ * returns the lock end when this failure locks the account.
+ */
 async function registerFailure(w: Writer, staffId: string): Promise<Date | null> {
   const windowStart = new Date(w.now.getTime() - LOCKOUT.windowMs);
+  // One statement, so concurrent failures cannot overwrite each other's count.
   const [row] = await w.tx
     .update(credentials)
     .set({
-      failedCount: sql`case when ${credentials.failedWindowStart} is null or ${credentials.failedWindowStart} <= ${windowStart} then 1 else ${credentials.failedCount} + 1 end`,
-      failedWindowStart: sql`case when ${credentials.failedWindowStart} is null or ${credentials.failedWindowStart} <= ${windowStart} then ${w.now} else ${credentials.failedWindowStart} end`,
+      failedAt: sql`array(select t from unnest(${credentials.failedAt} || ${w.now}::timestamptz) as t where t > ${windowStart}::timestamptz order by t)`,
     })
     .where(eq(credentials.staffId, staffId))
-    .returning({ failedCount: credentials.failedCount });
+    .returning({ failedAt: credentials.failedAt });
   await w.audit({ action: 'login_failed', entityType: 'staff', entityId: staffId });
-  if (!row || row.failedCount < LOCKOUT.attempts) return null;
+  if (!row || row.failedAt.length < LOCKOUT.attempts) return null;
   const lockedUntil = new Date(w.now.getTime() + LOCKOUT.durationMs);
   await w.tx
     .update(credentials)
-    .set({ lockedUntil, failedCount: 0, failedWindowStart: null })
+    .set({ lockedUntil, failedAt: [] })
     .where(eq(credentials.staffId, staffId));
   await w.audit({ action: 'lock', entityType: 'staff', entityId: staffId, after: { lockedUntil: lockedUntil.toISOString() } });
   await w.emit({
@@ -163,28 +176,57 @@ async function registerFailure(w: Writer, staffId: string): Promise<Date | null>
   return lockedUntil;
 }
 
+/** Session and API-token lookups with the owner's identity: one prepared query per request. */
+function buildLookups(db: Db) {
+  const hash = sql.placeholder('hash');
+  return {
+    session: db
+      .select({ s: sessions, who: identityColumns })
+      .from(sessions)
+      .innerJoin(staff, eq(staff.id, sessions.staffId))
+      .where(eq(sessions.tokenHash, hash))
+      .limit(1)
+      .prepare('kefu_auth_session'),
+    token: db
+      .select({ t: apiTokens, who: identityColumns })
+      .from(apiTokens)
+      .innerJoin(staff, eq(staff.id, apiTokens.staffId))
+      .where(eq(apiTokens.tokenHash, hash))
+      .limit(1)
+      .prepare('kefu_auth_token'),
+  };
+}
+const lookupsByDb = new WeakMap<Db, ReturnType<typeof buildLookups>>();
+function lookups(db: Db): ReturnType<typeof buildLookups> {
+  let q = lookupsByDb.get(db);
+  if (!q) lookupsByDb.set(db, (q = buildLookups(db)));
+  return q;
+}
+
 /** Resolves a bearer token (session or API token) to its actor, or throws a 401. */
 export async function authenticate(db: Db, clock: Clock, token: string): Promise<Actor> {
   const now = clock.now();
-  const tokenHash = hashToken(token);
+  const q = lookups(db);
   if (token.startsWith(API_TOKEN_PREFIX)) {
-    const [t] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).limit(1);
-    if (!t || t.revokedAt) throw AuthError('invalid_token');
-    if (t.expiresAt && t.expiresAt <= now) throw AuthError('session_expired');
-    const identity = await getIdentity(db, t.staffId);
-    if (!identity?.active) throw AuthError('account_disabled');
+    const [row] = await q.token.execute({ hash: hashToken(token) });
+    if (!row || row.t.revokedAt) throw AuthError('invalid_token');
+    const t = row.t;
+    if (t.expiresAt && t.expiresAt <= now) throw AuthError('token_expired');
+    const identity = toIdentity(row.who);
+    if (!identity.active) throw AuthError('account_disabled');
     if (!t.lastUsedAt || now.getTime() - t.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, t.id));
     }
-    return actorFor(identity, { tokenId: t.id });
+    return actorFor(identity, { tokenId: t.id, sessionExpiresAt: t.expiresAt ?? undefined });
   }
   if (!token.startsWith(SESSION_PREFIX)) throw AuthError('invalid_token');
-  const [s] = await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1);
-  if (!s) throw AuthError('invalid_token');
+  const [row] = await q.session.execute({ hash: hashToken(token) });
+  if (!row) throw AuthError('invalid_token');
+  const s = row.s;
   if (s.revokedAt) throw AuthError('session_revoked');
   if (s.expiresAt <= now) throw AuthError('session_expired');
-  const identity = await getIdentity(db, s.staffId);
-  if (!identity?.active) throw AuthError('account_disabled');
+  const identity = toIdentity(row.who);
+  if (!identity.active) throw AuthError('account_disabled');
   if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
     await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, s.id));
   }
@@ -247,21 +289,35 @@ export async function revokeSession(ctx: Ctx, sessionId: string): Promise<void> 
 export async function changePassword(ctx: Ctx, current: string, next: string): Promise<void> {
   const staffId = ctx.actor.id!;
   const [cred] = await ctx.db.select().from(credentials).where(eq(credentials.staffId, staffId)).limit(1);
-  if (!cred || !(await verifyPassword(cred.passwordHash, current))) throw AuthError('wrong_password', { field: 'currentPassword' });
-  assertPasswordStrength(next, 'newPassword');
+  if (!cred || !(await verifyPassword(cred.passwordHash, current))) {
+    // Guessing here counts like guessing at sign-in: a stolen session must not become a
+    // way to try passwords without limit.
+    const lockedUntil = await write(ctx, (w) => registerFailure(w, staffId));
+    if (lockedUntil) throw AuthError('account_locked', { params: { minutes: minutesLeft(lockedUntil, ctx.clock.now()) } });
+    throw AuthError('wrong_password', { field: 'currentPassword' });
+  }
+  const passwordHash = await preparePassword(next, 'newPassword');
   await write(ctx, async (w) => {
-    await setPassword(w.tx, staffId, next, w.now);
+    await storePassword(w.tx, staffId, passwordHash, w.now);
     await w.audit({ action: 'update', entityType: 'credentials', entityId: staffId, after: { passwordChangedAt: w.now.toISOString() } });
     // Other devices sign in again with the new password; this one stays.
     await revokeSessions(w, { staffId, exceptSessionId: ctx.actor.sessionId ?? undefined }, 'password_changed');
   });
 }
 
+/** Whether a password opens an account, without signing in or counting a failure (start-up banner). */
+export async function passwordMatches(db: Db, username: string, password: string): Promise<boolean> {
+  const identity = await findIdentityByUsername(db, username);
+  if (!identity) return false;
+  const [cred] = await db.select({ hash: credentials.passwordHash }).from(credentials).where(eq(credentials.staffId, identity.id)).limit(1);
+  return cred ? verifyPassword(cred.hash, password) : false;
+}
+
 /** Clears a lock early (admin). */
 export async function unlock(w: Writer, staffId: string): Promise<void> {
   await w.tx
     .update(credentials)
-    .set({ lockedUntil: null, failedCount: 0, failedWindowStart: null })
+    .set({ lockedUntil: null, failedAt: [] })
     .where(eq(credentials.staffId, staffId));
   await w.audit({ action: 'update', entityType: 'credentials', entityId: staffId, before: { locked: true }, after: { locked: false } });
 }
@@ -284,6 +340,8 @@ export async function loginStates(db: Executor, staffIds: string[], now: Date): 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
 export async function createApiToken(ctx: Ctx, input: { name: string; staffId: string | null; expiresAt: Date | null }) {
+  // A token that is dead on arrival would only puzzle whoever configures the integration.
+  if (input.expiresAt && input.expiresAt <= ctx.clock.now()) throw AuthError('expiry_in_past', { field: 'expiresAt' });
   const staffId = input.staffId ?? ctx.actor.id!;
   const identity = await getIdentity(ctx.db, staffId);
   if (!identity) throw AuthError('staff_not_found', { field: 'staffId' });
@@ -326,5 +384,13 @@ export async function revokeApiToken(ctx: Ctx, id: string): Promise<void> {
       .returning();
     if (!r) throw AuthError('token_not_found');
     await w.audit({ action: 'revoke', entityType: 'api_token', entityId: id });
+    // Realtime connections opened with the token close at once.
+    await w.emit({
+      type: 'session.revoked',
+      entityType: 'api_token',
+      entityId: id,
+      data: { tokenId: id, staffId: r.staffId },
+      audience: { staffIds: [r.staffId] },
+    });
   });
 }

@@ -1,6 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database, Executor } from '../../db/client.ts';
+import { query, type Database, type Executor } from '../../db/client.ts';
 import type { Clock } from '../clock.ts';
 import { systemCtx } from '../context.ts';
 import { Writer } from '../write.ts';
@@ -17,6 +18,10 @@ interface Position {
 }
 
 const BATCH = 200;
+/** How long drain() waits for older transactions before giving up: a guard, not a timing. */
+const SETTLE_TIMEOUT_MS = 30_000;
+/** Longest wait between looks at events held back by an older transaction. */
+const RETRY_MAX_MS = 1_000;
 
 /** Only events of transactions older than every running one: none can appear before them later. */
 const settled = sql`${events.txid} < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
@@ -55,9 +60,12 @@ export class EventBus {
   private readonly consumers = new Map<string, Consumer>();
   private position: Position | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** The pass in progress; never rejects, so waiting on it is safe. */
   private running: Promise<void> | null = null;
   private rerun = false;
   private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+  private retryMs = 0;
 
   constructor(
     private readonly database: Database,
@@ -95,27 +103,54 @@ export class EventBus {
       this.rerun = true;
       return;
     }
-    this.running = this.pump()
-      .catch((err) => this.log.error({ err }, 'event delivery failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.rerun) {
-          this.rerun = false;
-          this.wake();
-        }
-      });
+    this.run().catch((err) => this.log.error({ err }, 'event delivery failed'));
   }
 
-  /** Delivers everything committed so far; tests await this instead of waiting on timers. */
-  async drain(): Promise<void> {
+  /**
+   * Delivers every event committed before the call; tests await this instead of waiting on timers.
+   * An event stays held back while an older transaction is still running, on PostgreSQL anywhere
+   * on the server (transaction ids are server-wide), so drain first waits for those to end;
+   * `settle: false` makes a single pass, to observe that an event is held back.
+   */
+  async drain({ settle = true }: { settle?: boolean } = {}): Promise<void> {
+    if (settle) await this.settle();
     while (this.running) await this.running;
-    await this.pump();
+    await this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     while (this.running) await this.running;
+    clearTimeout(this.retry);
+  }
+
+  /** One pump at a time: two overlapping passes would read from the same position and deliver twice. */
+  private run(): Promise<void> {
+    const pass = this.pump().finally(() => {
+      this.running = null;
+      if (this.rerun) {
+        this.rerun = false;
+        this.wake();
+      }
+    });
+    this.running = pass.catch(() => {});
+    return pass;
+  }
+
+  private async settle(): Promise<void> {
+    const [newest] = await query<{ txid: string | null }>(this.database.db, sql`select max(${events.txid})::text as txid from ${events}`);
+    if (!newest?.txid) return;
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    for (;;) {
+      const [s] = await query<{ settled: boolean }>(
+        this.database.db,
+        sql`select ${Number(newest.txid)} < pg_snapshot_xmin(pg_current_snapshot())::text::bigint as settled`,
+      );
+      if (s?.settled) return;
+      if (Date.now() > deadline) throw new Error(`events are held back by a transaction open for over ${SETTLE_TIMEOUT_MS / 1000} s`);
+      await delay(5);
+    }
   }
 
   private async pump(): Promise<void> {
@@ -123,6 +158,23 @@ export class EventBus {
     for (const [name, fn] of this.consumers) {
       while (await this.runConsumer(name, fn));
     }
+    await this.lookAgainIfHeldBack();
+  }
+
+  /**
+   * A committed event waiting for an older transaction gets no NOTIFY of its own when that
+   * transaction ends (it may be in another database on the server), so look again soon,
+   * backing off, rather than leave it to the poll or to the next event.
+   */
+  private async lookAgainIfHeldBack(): Promise<void> {
+    const [waiting] = await this.database.db.select({ id: events.id }).from(events).where(after(this.position!)).limit(1);
+    clearTimeout(this.retry);
+    if (!waiting || this.stopped) {
+      this.retryMs = 0;
+      return;
+    }
+    this.retryMs = Math.min(this.retryMs * 2 || 10, RETRY_MAX_MS);
+    this.retry = setTimeout(() => this.wake(), this.retryMs).unref();
   }
 
   private async fanOut(): Promise<void> {

@@ -9,6 +9,7 @@ const DbError = defineErrors('db', {
   invalid_value: [400, { 'zh-CN': '数据值无效', 'zh-TW': '資料值無效', en: 'A value is invalid' }],
 });
 
+/** Text the database cannot store (NUL, unpaired surrogates), found by the JSON body parser. */
 // ajv-i18n is CommonJS and its typings disagree with Node's interop about `default`; accept either shape.
 type LocalizeFn = (errors?: ErrorObject[] | null) => void;
 const localize = ((ajvI18n as unknown as { default?: unknown }).default ?? ajvI18n) as Record<'zh' | 'zh-TW' | 'en', LocalizeFn>;
@@ -25,7 +26,9 @@ function fieldOf(e: ErrorObject, context: string | undefined): string {
 
 function fromValidation(err: FastifyError, locale: Locale): AppError {
   const errors = (err.validation ?? []) as ErrorObject[];
-  const first = errors[0];
+  // A value that fits no branch of a union fails in every branch; the deepest failure names the field at fault.
+  const depth = (e: ErrorObject) => fieldOf(e, err.validationContext).split('.').length;
+  const first = errors.reduce<ErrorObject | undefined>((best, e) => (!best || depth(e) > depth(best) ? e : best), undefined);
   if (!first) return RequestError('invalid', { params: { detail: err.message } });
   const field = fieldOf(first, err.validationContext);
   if (first.keyword === 'additionalProperties') return RequestError('unknown_field', { field, params: { name: field } });
@@ -45,9 +48,16 @@ function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
+function notFound(req: FastifyRequest): AppError {
+  return RequestError('not_found', { params: { method: req.method, url: req.url.split('?')[0]!.slice(0, 200) } });
+}
+
+/** The request's language from its header: errors may be raised before the auth hook has set `req.locale`. */
+const localeOf = (req: FastifyRequest): Locale => resolveLocale(req.headers['accept-language']);
+
 export function toAppError(err: unknown, req: FastifyRequest, bodyLimit: number): AppError {
   if (err instanceof AppError) return err;
-  const locale = req.locale ?? resolveLocale(req.headers['accept-language']);
+  const locale = localeOf(req);
   const fe = err as FastifyError;
   if (fe.validation) return fromValidation(fe, locale);
   switch (fe.code) {
@@ -58,8 +68,13 @@ export function toAppError(err: unknown, req: FastifyRequest, bodyLimit: number)
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return RequestError('too_large', { field: 'body', params: { limit: bodyLimit } });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return RequestError('unsupported_media_type');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return RequestError('invalid', { field: 'content-length', params: { detail: 'Content-Length' } });
+    // A URL that cannot be decoded, or a path param too long to route, names no endpoint.
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return notFound(req);
   }
   if (fe.statusCode === 429) return RequestError('rate_limited', { params: { retryAfter: Math.ceil(Number((fe as { ttl?: number }).ttl ?? 60_000) / 1000) } });
   if (err instanceof SyntaxError && fe.statusCode === 400) return RequestError('malformed_json', { field: 'body' });
@@ -73,17 +88,27 @@ export function toAppError(err: unknown, req: FastifyRequest, bodyLimit: number)
   return ServerError('internal', { params: { requestId: req.id }, cause: err });
 }
 
+function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, bodyLimit: number): FastifyReply {
+  const appErr = toAppError(err, req, bodyLimit);
+  if (appErr.status >= 500) req.log.error({ err }, 'request failed');
+  else if (!(err instanceof AppError)) req.log.info({ code: appErr.code, detail: (err as Error).message }, 'rejected request');
+  if (appErr.status === 429) reply.header('retry-after', String(appErr.params.retryAfter ?? 60));
+  return reply.status(appErr.status).type('application/json; charset=utf-8').send(appErr.body(localeOf(req)));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: failures raised before routing (an undecodable URL, an
+ * over-long path param), which otherwise bypass the error handler and answer in Fastify's own shape.
+ */
+export function frameworkErrors(bodyLimit: number) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => sendError(err, req, reply, bodyLimit);
+}
+
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((err, req, reply: FastifyReply) => {
-    const appErr = toAppError(err, req, bodyLimit);
-    if (appErr.status >= 500) req.log.error({ err }, 'request failed');
-    else if (!(err instanceof AppError)) req.log.info({ code: appErr.code, detail: (err as Error).message }, 'rejected request');
-    const locale = req.locale ?? resolveLocale(req.headers['accept-language']);
-    if (appErr.status === 429) reply.header('retry-after', String(appErr.params.retryAfter ?? 60));
-    return reply.status(appErr.status).type('application/json; charset=utf-8').send(appErr.body(locale));
+  app.setErrorHandler((err, req, reply) => sendError(err, req, reply, bodyLimit));
+  // An unknown URL is a 404 whatever it carries: answered before any body is read or parsed.
+  app.addHook('onRequest', async (req) => {
+    if (req.is404) throw notFound(req);
   });
-  app.setNotFoundHandler((req, reply) => {
-    const e = RequestError('not_found', { params: { method: req.method, url: req.url.split('?')[0]!.slice(0, 200) } });
-    return reply.status(404).send(e.body(req.locale ?? resolveLocale(req.headers['accept-language'])));
-  });
+  app.setNotFoundHandler((req, reply) => sendError(notFound(req), req, reply, bodyLimit));
 }

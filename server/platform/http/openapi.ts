@@ -16,9 +16,13 @@ function accessNote(access: Access): string {
  * each operation also states who may call it and the shared error shape.
  */
 export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  // The HEAD route Fastify adds for each GET shares the GET's schema object: annotate it once.
+  const annotated = new WeakSet<object>();
   app.addHook('onRoute', (route) => {
     const access = (route.config as { access?: Access } | undefined)?.access;
     const schema = (route.schema ??= {}) as Record<string, unknown>;
+    if (annotated.has(schema)) return;
+    annotated.add(schema);
     if (access) {
       schema.description = [schema.description, accessNote(access)].filter(Boolean).join('\n\n');
       schema.security = access === 'public' ? [] : [{ bearer: [] }, { cookie: [] }];

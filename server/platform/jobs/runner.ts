@@ -37,14 +37,17 @@ export async function scheduleJob(w: Pick<Writer, 'tx' | 'now'>, spec: JobSpec, 
     dedupeKey: spec.dedupeKey ?? null,
     createdAt: w.now,
   };
-  const target = { target: jobs.dedupeKey, where: sql`status in ('pending', 'running')` };
+  // The predicate of the partial unique index jobs_dedupe_key, so PostgreSQL infers that index.
+  const targetWhere = sql`status in ('pending', 'running')`;
   const insert = w.tx.insert(jobs).values(values);
   if (!spec.dedupeKey) await insert;
-  else if (onConflict === 'ignore') await insert.onConflictDoNothing(target);
+  else if (onConflict === 'ignore') await insert.onConflictDoNothing({ target: jobs.dedupeKey, where: targetWhere });
   else {
+    // A replaced job is a new schedule: it gets its full number of attempts again.
     await insert.onConflictDoUpdate({
-      ...target,
-      set: { runAt, payload: spec.payload, maxAttempts: values.maxAttempts },
+      target: jobs.dedupeKey,
+      targetWhere,
+      set: { runAt, payload: spec.payload, maxAttempts: values.maxAttempts, attempts: 0, lastError: null },
       setWhere: sql`${jobs.status} = 'pending'`,
     });
   }

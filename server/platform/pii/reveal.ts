@@ -1,5 +1,4 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { Executor } from '../../db/client.ts';
 import type { Ctx } from '../context.ts';
 import { defineErrors } from '../errors.ts';
 import type { App } from '../http/app-types.ts';
@@ -16,7 +15,8 @@ export const PiiError = defineErrors('pii', {
 interface Revealable {
   /** The entity's API view schema; fields marked personal there are the ones that can be revealed. */
   schema: TSchema;
-  load(db: Executor, id: string): Promise<Record<string, unknown> | null>;
+  /** The record, or null when it does not exist or lies outside what the caller may see. */
+  load(ctx: Ctx, id: string): Promise<Record<string, unknown> | null>;
 }
 
 const registry = new Map<string, Revealable>();
@@ -40,7 +40,7 @@ export async function reveal(ctx: Ctx, input: RevealInput): Promise<string | nul
   if (!maskPlan(r.schema).some((p) => p.path.length === 1 && p.path[0] === input.field)) {
     throw PiiError('not_personal', { field: 'field', params: { field: input.field } });
   }
-  const row = await r.load(ctx.db, input.entityId);
+  const row = await r.load(ctx, input.entityId);
   if (!row) throw PiiError('not_found', { field: 'entityId' });
   const value = row[input.field];
   await write(ctx, (w) =>
@@ -61,7 +61,8 @@ export function revealRoutes(app: App): void {
           entityType: Type.String({ minLength: 1, maxLength: 50, examples: ['staff'] }),
           entityId: Type.String({ minLength: 1, maxLength: 64 }),
           field: Type.String({ minLength: 1, maxLength: 50, examples: ['phone'] }),
-          reason: Type.String({ minLength: 2, maxLength: 500, description: '查看原因，如“回拨客户确认地址”' }),
+          // A reason of blanks is no reason: at least two characters besides spaces.
+          reason: Type.String({ minLength: 2, maxLength: 500, pattern: '\\S[\\s\\S]*\\S', description: '查看原因，如“回拨客户确认地址”' }),
         }),
         response: { 200: Type.Object({ value: Nullable(Type.String()) }) },
       },

@@ -8,7 +8,7 @@ export function Pii(kind: PiiKind, opts: SchemaOptions = {}) {
   return Type.String({ ...opts, [PII_KEYWORD]: kind, description: `${opts.description ?? ''} （个人信息，脱敏显示：${kind}）`.trim() });
 }
 
-/** Where the personal fields of a schema are: a list of paths like ['data', '*', 'phone']. */
+/** Where the personal fields of a schema are: paths like ['data', '*', 'phone'] ('*' every array item, '**' every value of a record). */
 type Plan = Array<{ path: string[]; kind: PiiKind }>;
 
 const planCache = new WeakMap<object, Plan>();
@@ -24,6 +24,9 @@ export function maskPlan(schema: TSchema): Plan {
     if (kind) plan.push({ path, kind });
     if (s.properties) for (const [k, v] of Object.entries(s.properties as Record<string, TSchema>)) walk(v, [...path, k], next);
     if (s.items && !Array.isArray(s.items)) walk(s.items as TSchema, [...path, '*'], next);
+    // Records and maps: every value of the object follows the same schema.
+    if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties as TSchema, [...path, '**'], next);
+    if (s.patternProperties) for (const v of Object.values(s.patternProperties as Record<string, TSchema>)) walk(v, [...path, '**'], next);
     for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
       const members = s[key] as TSchema[] | undefined;
       if (Array.isArray(members)) for (const m of members) walk(m, path, next);
@@ -41,6 +44,10 @@ function applyAt(value: unknown, path: string[], kind: PiiKind): unknown {
   if (value === null || typeof value !== 'object') return value;
   const [head, ...rest] = path as [string, ...string[]];
   if (head === '*') return Array.isArray(value) ? value.map((v) => applyAt(v, rest, kind)) : value;
+  if (head === '**') {
+    if (Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, applyAt(v, rest, kind)]));
+  }
   if (!(head in value)) return value;
   return { ...(value as Record<string, unknown>), [head]: applyAt((value as Record<string, unknown>)[head], rest, kind) };
 }

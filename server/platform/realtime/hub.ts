@@ -23,6 +23,11 @@ export function visibleTo(actor: Actor, audience: Audience): boolean {
   );
 }
 
+/** What a socket's visibility rests on; a staff update that changes none of it (a new phone number) keeps the socket. */
+function accessChanged(actor: Actor, staff: Record<string, unknown>): boolean {
+  return staff.role !== actor.role || staff.status !== 'active' || staff.teamId !== actor.teamId || staff.departmentId !== actor.departmentId;
+}
+
 interface Client {
   socket: WebSocket;
   actor: Actor;
@@ -80,7 +85,8 @@ export class RealtimeHub {
     const now = this.clock.now();
     for (const c of this.clients) {
       const { actor } = c;
-      if (e.type === 'session.revoked' && e.data.sessionId === actor.sessionId) {
+      const revoked = e.type === 'session.revoked' && ((actor.sessionId && e.data.sessionId === actor.sessionId) || (actor.tokenId && e.data.tokenId === actor.tokenId));
+      if (revoked) {
         c.socket.close(CLOSE.sessionEnded, 'session revoked');
         continue;
       }
@@ -88,8 +94,8 @@ export class RealtimeHub {
         c.socket.close(CLOSE.sessionEnded, 'session expired');
         continue;
       }
-      // Role or status changed: the client reconnects so its permissions are read afresh.
-      if (e.type === 'staff.updated' && e.entityId === actor.id) {
+      // Role, placement or status changed: the client reconnects so its permissions are read afresh.
+      if (e.type === 'staff.updated' && e.entityId === actor.id && accessChanged(actor, e.data)) {
         c.socket.close(CLOSE.permissionsChanged, 'permissions changed; reconnect');
         continue;
       }

@@ -185,6 +185,33 @@ export async function ping(ctx: Ctx, id: string): Promise<void> {
   await write(ctx, (w) => scheduleJob(w, { kind: DELIVER_JOB, payload: { webhookId: id, eventId: null } }));
 }
 
+const LOGGED_ANSWER_BYTES = 2048;
+
+/**
+ * The first 2 KB of a receiver's answer, for the delivery log. Reads no further, so a huge or
+ * endless answer neither fills memory nor turns a 2xx into a timeout; NUL is dropped because
+ * PostgreSQL text cannot hold it.
+ */
+async function answerHead(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < LOGGED_ANSWER_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // a broken answer body still leaves its status to log
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, LOGGED_ANSWER_BYTES).toString('utf8').replaceAll('\0', '');
+}
+
 interface Envelope {
   id: string;
   type: string;
@@ -245,7 +272,7 @@ export function installWebhooks(bus: EventBus, runner: JobRunner, opts: { timeou
           signal: AbortSignal.timeout(opts.timeoutMs),
         });
         status = res.status;
-        responseBody = (await res.text().catch(() => '')).slice(0, 2000);
+        responseBody = await answerHead(res);
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (err) {
         error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

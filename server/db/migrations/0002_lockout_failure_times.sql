@@ -1,0 +1,1 @@
+ALTER TABLE "credentials" ADD COLUMN "failed_at" timestamp with time zone[] DEFAULT '{}' NOT NULL;
