@@ -46,7 +46,18 @@ export async function truncateAll(database: Database): Promise<void> {
     sql`select tablename from pg_tables where schemaname = 'public' and tablename <> 'event_consumers'`,
   );
   if (tables.length === 0) return;
-  await database.db.execute(sql.raw(`truncate ${tables.map((t) => `"${t.tablename}"`).join(', ')} restart identity cascade`));
+  const statement = sql.raw(`truncate ${tables.map((t) => `"${t.tablename}"`).join(', ')} restart identity cascade`);
+  // A bus pass woken by the previous test may hold row locks; if PostgreSQL picks the truncate as
+  // the deadlock victim, try again (the pass itself retries when it is the victim).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await database.db.execute(statement);
+      break;
+    } catch (err) {
+      const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+      if (code !== '40P01' || attempt >= 5) throw err;
+    }
+  }
   // Consumers keep their rows; an empty outbox restarts from the beginning.
   await database.db.execute(sql`update event_consumers set last_txid = 0, last_id = 0`);
 }

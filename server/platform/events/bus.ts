@@ -9,7 +9,10 @@ import { EVENTS_CHANNEL, type Audience, type DomainEvent } from './outbox.ts';
 import { eventConsumers, events } from './schema.ts';
 
 export type Subscriber = (e: DomainEvent) => void;
-/** A durable consumer runs in the transaction that advances its position: its writes happen once. */
+/**
+ * A durable consumer runs in the transaction that advances its position: its writes happen once.
+ * All events of one batch share one Writer, so a consumer may cache per-batch lookups on it.
+ */
 export type Consumer = (w: Writer, e: DomainEvent) => Promise<void>;
 
 interface Position {
@@ -17,7 +20,12 @@ interface Position {
   id: number;
 }
 
+/** `busy`: another node holds the consumer; `failed`: the batch rolled back. Both retry on a later wake. */
+type ConsumerResult = 'more' | 'caught_up' | 'busy' | 'failed';
+
 const BATCH = 200;
+/** How long a wake waits for more commits to join its pass: a little latency for much less work under load. */
+const COALESCE_MS = 5;
 /** How long drain() waits for older transactions before giving up: a guard, not a timing. */
 const SETTLE_TIMEOUT_MS = 30_000;
 /** Longest wait between looks at events held back by an older transaction. */
@@ -66,6 +74,9 @@ export class EventBus {
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
   private retryMs = 0;
+  private pending: NodeJS.Timeout | undefined;
+  /** The bus position at which each consumer was last found caught up; unchanged means nothing to do. */
+  private readonly caughtUp = new Map<string, Position>();
 
   constructor(
     private readonly database: Database,
@@ -97,13 +108,22 @@ export class EventBus {
     if (pollMs) this.timer = setInterval(() => this.wake(), pollMs).unref();
   }
 
+  /**
+   * Schedules a pass a few milliseconds out, so a burst of commits (one NOTIFY each) is
+   * delivered by one pass instead of one pass per commit.
+   */
   wake(): void {
     if (this.stopped || !this.position) return;
     if (this.running) {
       this.rerun = true;
       return;
     }
-    this.run().catch((err) => this.log.error({ err }, 'event delivery failed'));
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      if (this.running) this.rerun = true;
+      else this.run().catch((err) => this.log.error({ err }, 'event delivery failed'));
+    }, COALESCE_MS);
   }
 
   /**
@@ -121,6 +141,7 @@ export class EventBus {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.pending);
     while (this.running) await this.running;
     clearTimeout(this.retry);
   }
@@ -154,11 +175,17 @@ export class EventBus {
   }
 
   private async pump(): Promise<void> {
-    await this.fanOut();
+    const heldBack = await this.fanOut();
     for (const [name, fn] of this.consumers) {
-      while (await this.runConsumer(name, fn));
+      // Fan-out saw every settled event; if it saw none since this consumer caught up, skip its transaction.
+      const seen = this.caughtUp.get(name);
+      const at = this.position!;
+      if (seen && seen.txid === at.txid && seen.id === at.id) continue;
+      let result: ConsumerResult;
+      while ((result = await this.runConsumer(name, fn)) === 'more');
+      if (result === 'caught_up') this.caughtUp.set(name, at);
     }
-    await this.lookAgainIfHeldBack();
+    this.lookAgain(heldBack);
   }
 
   /**
@@ -166,10 +193,9 @@ export class EventBus {
    * transaction ends (it may be in another database on the server), so look again soon,
    * backing off, rather than leave it to the poll or to the next event.
    */
-  private async lookAgainIfHeldBack(): Promise<void> {
-    const [waiting] = await this.database.db.select({ id: events.id }).from(events).where(after(this.position!)).limit(1);
+  private lookAgain(heldBack: boolean): void {
     clearTimeout(this.retry);
-    if (!waiting || this.stopped) {
+    if (!heldBack || this.stopped) {
       this.retryMs = 0;
       return;
     }
@@ -177,15 +203,20 @@ export class EventBus {
     this.retry = setTimeout(() => this.wake(), this.retryMs).unref();
   }
 
-  private async fanOut(): Promise<void> {
+  /**
+   * Delivers settled events in commit order; returns whether a later event is held back.
+   * Settled events sort before held-back ones (smaller txid), so one query tells both.
+   */
+  private async fanOut(): Promise<boolean> {
     for (;;) {
       const rows = await this.database.db
-        .select()
+        .select({ e: events, settled: sql<boolean>`${settled}` })
         .from(events)
-        .where(sql`${after(this.position!)} and ${settled}`)
+        .where(after(this.position!))
         .orderBy(events.txid, events.id)
         .limit(BATCH);
-      for (const r of rows) {
+      for (const { e: r, settled: ready } of rows) {
+        if (!ready) return true;
         const e = toEvent(r);
         for (const fn of this.subscribers) {
           try {
@@ -196,17 +227,17 @@ export class EventBus {
         }
         this.position = { txid: r.txid, id: r.id };
       }
-      if (rows.length < BATCH) return;
+      if (rows.length < BATCH) return false;
     }
   }
 
-  /** Processes one batch; returns true when more may be waiting. */
-  private async runConsumer(name: string, fn: Consumer): Promise<boolean> {
+  /** Processes one batch of a consumer. */
+  private async runConsumer(name: string, fn: Consumer): Promise<ConsumerResult> {
     const ctx = systemCtx(this.database.db, this.clock);
     try {
       return await this.database.db.transaction(async (tx) => {
         const [c] = await tx.select().from(eventConsumers).where(eq(eventConsumers.name, name)).for('update', { skipLocked: true });
-        if (!c) return false; // another node holds it
+        if (!c) return 'busy'; // another node holds it
         const rows = await tx
           .select()
           .from(events)
@@ -214,19 +245,19 @@ export class EventBus {
           .orderBy(events.txid, events.id)
           .limit(BATCH);
         const last = rows[rows.length - 1];
-        if (!last) return false;
+        if (!last) return 'caught_up';
         const w = new Writer(tx, ctx, this.clock.now());
         for (const r of rows) await fn(w, toEvent(r));
         await tx
           .update(eventConsumers)
           .set({ lastTxid: last.txid, lastId: last.id, updatedAt: w.now })
           .where(eq(eventConsumers.name, name));
-        return rows.length === BATCH;
+        return rows.length === BATCH ? 'more' : 'caught_up';
       });
     } catch (err) {
       // The batch rolled back; the next wake retries it.
       this.log.error({ err, consumer: name }, 'event consumer failed');
-      return false;
+      return 'failed';
     }
   }
 }

@@ -46,7 +46,10 @@ export function eventTypeCatalogue(): ReadonlyMap<string, string> {
   return eventTypes;
 }
 
-/** Writes the event in the caller's transaction; NOTIFY is delivered by PostgreSQL only if it commits. */
+/**
+ * Writes the event in the caller's transaction. A statement trigger on `events` (migration
+ * 0004) sends NOTIFY, which PostgreSQL delivers only if the transaction commits.
+ */
 export async function emitEvent(tx: Tx, ctx: Ctx, e: NewEvent, at: Date): Promise<void> {
   if (!eventTypes.has(e.type)) throw new Error(`event type ${e.type} is not declared`);
   await tx.insert(events).values({
@@ -59,5 +62,4 @@ export async function emitEvent(tx: Tx, ctx: Ctx, e: NewEvent, at: Date): Promis
     audience: e.audience,
     occurredAt: at,
   });
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, '')`);
 }

@@ -10,7 +10,7 @@ import { declareEventTypes, eventTypeCatalogue, type Audience, type DomainEvent 
 import { events } from '../events/schema.ts';
 import { Nullable, Timestamp, Uuid, iso } from '../http/schemas.ts';
 import { scheduleJob, type JobRunner } from '../jobs/runner.ts';
-import { write } from '../write.ts';
+import { write, type Writer } from '../write.ts';
 import { webhookDeliveries, webhooks } from './schema.ts';
 
 export const WebhookError = defineErrors('webhooks', {
@@ -230,9 +230,15 @@ function envelope(e: DomainEvent): Envelope {
  * job per matching webhook, and the job posts it, retrying with backoff until it succeeds.
  */
 export function installWebhooks(bus: EventBus, runner: JobRunner, opts: { timeoutMs: number }): void {
+  // The bus hands a consumer one Writer per batch: read the active webhooks once per batch, not per event.
+  const activeByBatch = new WeakMap<Writer, Promise<Array<{ id: string; eventTypes: string[] }>>>();
   bus.consume('webhooks', async (w, e) => {
-    const hooks = await w.tx.select({ id: webhooks.id, eventTypes: webhooks.eventTypes }).from(webhooks).where(eq(webhooks.active, true));
-    for (const h of hooks) {
+    let active = activeByBatch.get(w);
+    if (!active) {
+      active = w.tx.select({ id: webhooks.id, eventTypes: webhooks.eventTypes }).from(webhooks).where(eq(webhooks.active, true));
+      activeByBatch.set(w, active);
+    }
+    for (const h of await active) {
       if (matches(h.eventTypes, e.type)) await scheduleJob(w, { kind: DELIVER_JOB, payload: { webhookId: h.id, eventId: e.id } });
     }
   });
