@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
+import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Config } from './config.ts';
@@ -18,6 +19,7 @@ import type { App } from './platform/http/app-types.ts';
 import { frameworkErrors, installErrorHandling } from './platform/http/errors.ts';
 import { installOpenApi } from './platform/http/openapi.ts';
 import { installValidation } from './platform/http/validation.ts';
+import { FileStore } from './platform/files/store.ts';
 import { JobRunner } from './platform/jobs/runner.ts';
 import { revealRoutes } from './platform/pii/reveal.ts';
 import { installResponseMasking } from './platform/pii/response.ts';
@@ -26,6 +28,8 @@ import { installWebhooks } from './platform/webhooks/service.ts';
 import { webhookRoutes } from './platform/webhooks/routes.ts';
 import { orgRoutes } from './modules/org/routes.ts';
 import { policyRoutes } from './modules/policy/routes.ts';
+import { conversationRoutes } from './modules/conversations/routes.ts';
+import { registerTaskJobs } from './modules/conversations/tasks.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -37,6 +41,8 @@ export interface Kefu {
   bus: EventBus;
   jobs: JobRunner;
   hub: RealtimeHub;
+  /** Attachments, recordings and import files under the data dir. */
+  files: FileStore;
   /** Every route with its access rule, as registered. */
   routes: RouteInfo[];
   /**
@@ -91,10 +97,13 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   });
   await installOpenApi(app, VERSION);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // One file per request; over the limit the stream is cut and the route answers 413.
+  await app.register(multipart, { limits: { fileSize: config.attachmentMaxBytes, files: 1, fields: 10, fieldSize: 10_000 } });
 
   const bus = new EventBus(database, clock, app.log as FastifyBaseLogger);
   const jobs = new JobRunner(database, clock, app.log as FastifyBaseLogger, { nodeId: config.nodeId });
   const hub = new RealtimeHub(bus, clock);
+  const files = new FileStore(config.dataDir, config.attachmentMaxBytes);
   installWebhooks(bus, jobs, { timeoutMs: config.webhookTimeoutMs });
 
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
@@ -120,6 +129,8 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   authRoutes(app, { sessionTtlMs: config.sessionTtlMs, loginRateLimit: config.loginRateLimit, secureCookies: config.publicUrl.startsWith('https:') });
   orgRoutes(app);
   policyRoutes(app);
+  conversationRoutes(app, { files, config });
+  registerTaskJobs(jobs);
   auditRoutes(app);
   revealRoutes(app);
   webhookRoutes(app);
@@ -135,6 +146,7 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
     bus,
     jobs,
     hub,
+    files,
     routes,
     async startWorkers({ pollMs = config.jobPollMs, jobs: runJobs = true } = {}) {
       started = true;

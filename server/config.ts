@@ -23,6 +23,13 @@ export const ENV_VARS = {
   KEFU_WEBHOOK_TIMEOUT_MS: { default: '10000', doc: 'Timeout of one webhook delivery attempt' },
   KEFU_TRUST_PROXY: { default: 'false', doc: 'Trust X-Forwarded-* headers (set behind a load balancer)' },
   KEFU_LOG_LEVEL: { default: 'info', doc: 'Log level: fatal, error, warn, info, debug, trace, silent' },
+  KEFU_ATTACHMENT_MAX_BYTES: { default: '20971520', doc: 'Largest attachment, call recording or import file in bytes' },
+  KEFU_MESSAGE_MAX_CHARS: { default: '5000', doc: 'Longest message body (chat, email text, notes) in characters' },
+  KEFU_SMTP_PORT: { default: '0', doc: 'Port of the built-in SMTP receiver for inbound email; 0 turns it off' },
+  KEFU_MAIL_DOMAIN: { default: 'kefu.localhost', doc: 'Domain of the support mailbox: inbound mail to it is accepted, outbound Message-IDs use it' },
+  KEFU_MAIL_FROM: { default: 'Kefu 客服 <support@kefu.localhost>', doc: 'From address of replies sent to customers' },
+  KEFU_SMTP_RELAY_URL: { default: '', doc: 'Outbound SMTP server for replies, e.g. smtp://user:pass@mail.example.com:587; empty keeps replies unsent (marked failed)' },
+  KEFU_CTI_SECRET: { default: '', doc: 'Shared secret that signs CTI (phone system) webhooks; empty turns the CTI endpoint off' },
 } as const;
 
 export type EnvName = keyof typeof ENV_VARS;
@@ -47,6 +54,13 @@ export interface Config {
   webhookTimeoutMs: number;
   trustProxy: boolean;
   logLevel: string;
+  attachmentMaxBytes: number;
+  messageMaxChars: number;
+  smtpPort: number;
+  mailDomain: string;
+  mailFrom: string;
+  smtpRelayUrl: string | null;
+  ctiSecret: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: int('KEFU_WEBHOOK_TIMEOUT_MS', get('KEFU_WEBHOOK_TIMEOUT_MS'), 100, MAX_TIMER_MS),
     trustProxy: bool('KEFU_TRUST_PROXY', get('KEFU_TRUST_PROXY')),
     logLevel,
+    attachmentMaxBytes: int('KEFU_ATTACHMENT_MAX_BYTES', get('KEFU_ATTACHMENT_MAX_BYTES'), 1024),
+    messageMaxChars: int('KEFU_MESSAGE_MAX_CHARS', get('KEFU_MESSAGE_MAX_CHARS'), 100, 1_000_000),
+    smtpPort: int('KEFU_SMTP_PORT', get('KEFU_SMTP_PORT'), 0, 65535),
+    mailDomain: get('KEFU_MAIL_DOMAIN'),
+    mailFrom: get('KEFU_MAIL_FROM'),
+    smtpRelayUrl: env.KEFU_SMTP_RELAY_URL || null,
+    ctiSecret: env.KEFU_CTI_SECRET || null,
   };
 }

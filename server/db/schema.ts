@@ -6,3 +6,6 @@ export * from '../platform/audit/schema.ts';
 export * from '../platform/events/schema.ts';
 export * from '../platform/jobs/schema.ts';
 export * from '../platform/webhooks/schema.ts';
+export * from '../modules/customers/schema.ts';
+export * from '../modules/conversations/schema.ts';
+export * from '../modules/channels/schema.ts';

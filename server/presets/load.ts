@@ -8,6 +8,7 @@ import { write } from '../platform/write.ts';
 import { organisation, departments, teams } from '../modules/org/schema.ts';
 import { insertDepartment, insertStaff, insertTeam } from '../modules/org/service.ts';
 import { insertPublished } from '../modules/policy/service.ts';
+import { insertQueue } from '../modules/conversations/routing.ts';
 import { preparePassword } from '../platform/auth/service.ts';
 import { demoStaff } from './demo.ts';
 import { PRESETS, PRESET_NAMES } from './index.ts';
@@ -74,6 +75,8 @@ export async function initOrganisation(db: Db, clock: Clock, opts: InitOptions):
         teamIds.set(t.code, team.id);
       }
     }
+    const servingIds: string[] = [];
+    let frontTeam: string | null = null;
     if (opts.demo) {
       for (const [i, s] of people.entries()) {
         const created = await insertStaff(w, {
@@ -89,12 +92,23 @@ export async function initOrganisation(db: Db, clock: Clock, opts: InitOptions):
         }
         if (s.username === 'lead1' && created.teamId) {
           await w.tx.update(teams).set({ leadId: created.id }).where(eq(teams.id, created.teamId));
+          frontTeam = created.teamId;
         }
+        if (s.role === 'agent' || s.role === 'team_lead') servingIds.push(created.id);
       }
     } else {
       await insertStaff(w, { username: 'admin', displayName: '系统管理员', role: 'admin', passwordHash: hashes[0]! });
     }
     await insertPublished(w, preset.name, preset.policy, `预设 ${preset.name}（${preset.title}）初始版本`);
+    // One queue per kind of contact, and a priority line for the top customer tier (CH6, C2).
+    const tiers = preset.policy.customerTiers.tiers;
+    const queues = [
+      { code: 'online', name: '在线客服', channels: ['chat', 'form', 'api'], strategy: 'round_robin', priority: 0 },
+      { code: 'email', name: '邮件客服', channels: ['email'], strategy: 'least_busy', priority: 0 },
+      { code: 'hotline', name: '热线电话', channels: ['phone'], strategy: 'round_robin', priority: 0 },
+      ...(tiers.length > 1 ? [{ code: 'priority_line', name: `${tiers[0]!.name}专席`, channels: ['chat', 'email', 'phone'], tiers: [tiers[0]!.code], strategy: 'least_busy', priority: 10 }] : []),
+    ];
+    for (const q of queues) await insertQueue(w, { ...q, teamId: frontTeam, memberIds: servingIds });
   });
   return { created: true, preset: preset.name, demo: opts.demo, generatedAdminPassword: generated };
 }

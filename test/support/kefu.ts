@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { buildKefu, type Kefu } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
@@ -7,9 +10,12 @@ import { openTestDatabase, type TestDatabase } from './db.ts';
 
 export const DEMO_PASSWORD = 'kefu-demo';
 
+/** Files written by tests (attachments, imports) go to one temporary directory per test process. */
+const testDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-test-'));
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ KEFU_LOG_LEVEL: 'silent', KEFU_RATE_LIMIT: '0', KEFU_LOGIN_RATE_LIMIT: '100000', KEFU_NODE_ID: 'test-node' } as NodeJS.ProcessEnv),
+    ...loadConfig({ KEFU_DATA_DIR: testDataDir, KEFU_LOG_LEVEL: 'silent', KEFU_RATE_LIMIT: '0', KEFU_LOGIN_RATE_LIMIT: '100000', KEFU_NODE_ID: 'test-node' } as NodeJS.ProcessEnv),
     ...overrides,
   };
 }

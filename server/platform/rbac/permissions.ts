@@ -18,6 +18,8 @@ export type Role = (typeof ROLES)[number];
 /** Everyone on the service side; partner-department staff see only what is handed to them. */
 const SERVICE_STAFF = ROLES.filter((r) => r !== 'partner');
 const MANAGEMENT = ['manager', 'general_manager', 'admin'] as const satisfies readonly Role[];
+/** Who serves customers: QA and trainers read conversations but do not answer them. */
+const FRONT_LINE = ['agent', 'team_lead', 'engineer', ...MANAGEMENT] as const satisfies readonly Role[];
 
 export const PERMISSIONS = {
   'org.read': SERVICE_STAFF,
@@ -34,6 +36,21 @@ export const PERMISSIONS = {
   'policy.publish': ['general_manager', 'admin'],
   'presets.read': ['general_manager', 'admin'],
   'webhooks.manage': ['admin'],
+  'customers.read': SERVICE_STAFF,
+  'customers.manage': FRONT_LINE,
+  'customers.import': ['team_lead', ...MANAGEMENT],
+  // C4: an export carries personal data in clear; only management may take it out, and each export is audited.
+  'customers.export': MANAGEMENT,
+  // Scoped in the conversations service: an agent sees their own, their team's and their queues' work.
+  'conversations.read': SERVICE_STAFF,
+  'conversations.read_all': ['qa', 'trainer', ...MANAGEMENT],
+  'conversations.handle': FRONT_LINE,
+  'conversations.assign': ['team_lead', ...MANAGEMENT],
+  'queues.manage': ['team_lead', ...MANAGEMENT],
+  'agents.status.manage': ['team_lead', ...MANAGEMENT],
+  'canned_replies.manage_shared': ['team_lead', 'trainer', ...MANAGEMENT],
+  // Partners see only tasks handed to their department (CH7).
+  'tasks.read': ROLES,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

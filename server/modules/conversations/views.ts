@@ -1,0 +1,358 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, Timestamp, Uuid, iso, isoOrNull } from '../../platform/http/schemas.ts';
+import { Pii } from '../../platform/pii/schema-mask.ts';
+import { CHANNELS } from '../policy/document.ts';
+import type { agentStates, assignments, attachments, cannedReplies, conversationTasks, conversations, messages, queues } from './schema.ts';
+
+const literals = <T extends readonly string[]>(values: T, description?: string) =>
+  Type.Union(
+    values.map((v: T[number]) => Type.Literal(v)),
+    description ? { description } : {},
+  );
+
+export const STATUSES = ['new', 'open', 'pending_customer', 'pending_internal', 'resolved', 'closed'] as const;
+export type Status = (typeof STATUSES)[number];
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const AUTHORS = ['customer', 'agent', 'system', 'note'] as const;
+export type Author = (typeof AUTHORS)[number];
+export const AGENT_STATUSES = ['online', 'busy', 'away', 'offline'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+export const STRATEGIES = ['round_robin', 'least_busy'] as const;
+export const TASK_KINDS = ['handoff', 'escalation', 'follow_up', 'callback'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const TASK_STATUSES = ['open', 'done', 'cancelled'] as const;
+
+export const ChannelSchema = literals(CHANNELS, 'chat 在线 / email 邮件 / phone 电话 / form 表单 / api 接口');
+export const StatusSchema = literals(
+  STATUSES,
+  'new 新建 / open 处理中 / pending_customer 待客户回复 / pending_internal 待内部处理 / resolved 已解决 / closed 已关闭',
+);
+export const PrioritySchema = literals(PRIORITIES, 'low 低 / normal 普通 / high 高 / urgent 紧急');
+export const AuthorSchema = literals(AUTHORS, 'customer 客户 / agent 客服 / system 系统 / note 内部备注');
+export const AgentStatusSchema = literals(AGENT_STATUSES, 'online 在线 / busy 忙碌 / away 离开 / offline 离线');
+export const StrategySchema = literals(STRATEGIES, 'round_robin 轮询 / least_busy 最空闲优先');
+export const TaskKindSchema = literals(TASK_KINDS, 'handoff 协同部门转办 / escalation 升级 / follow_up 跟进 / callback 电话回拨');
+export const TaskStatusSchema = literals(TASK_STATUSES);
+
+export const IntakeSchema = Type.Object(
+  {
+    orderNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    productModel: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    serialNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    problemDescription: Type.Optional(Type.String({ minLength: 1, maxLength: 5000 })),
+    contact: Type.Optional(Pii('phone', { minLength: 1, maxLength: 100, description: '回访联系方式' })),
+  },
+  { additionalProperties: false, description: '问题记录（CH5）' },
+);
+
+export const AssignmentReason = Type.Object({
+  code: Type.String({ description: 'round_robin / least_busy / manual / claimed / transfer / reassigned_offline' }),
+  text: Type.String({ description: '分配原因（"为什么是我"）' }),
+});
+
+export const ConversationView = Type.Object(
+  {
+    id: Uuid,
+    number: Type.Integer({ description: '会话编号，邮件主题中以 [#编号] 出现' }),
+    channel: ChannelSchema,
+    status: StatusSchema,
+    priority: PrioritySchema,
+    subject: Nullable(Type.String()),
+    customerId: Uuid,
+    queueId: Nullable(Uuid),
+    assigneeId: Nullable(Uuid),
+    teamId: Nullable(Uuid),
+    tags: Type.Array(Type.String()),
+    skill: Nullable(Type.String()),
+    supportLevel: Type.Integer({ description: '支持级别，升级后增加' }),
+    problemType: Nullable(Type.String()),
+    businessDomain: Nullable(Type.String()),
+    intake: IntakeSchema,
+    leftMessage: Type.Boolean({ description: '无人接待时客户留言生成' }),
+    reopenCount: Type.Integer(),
+    followUpDueAt: Nullable(Timestamp),
+    handlingSeconds: Type.Integer({ description: '处理时长（AHT）：文字渠道为处理中时长，不含等待；电话为通话+保持+话后' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    assignedAt: Nullable(Timestamp),
+    firstResponseAt: Nullable(Timestamp),
+    lastCustomerMessageAt: Nullable(Timestamp),
+    lastAgentMessageAt: Nullable(Timestamp),
+    resolvedAt: Nullable(Timestamp),
+    closedAt: Nullable(Timestamp),
+  },
+  { title: 'Conversation' },
+);
+export type ConversationView = Static<typeof ConversationView>;
+export type ConversationRow = typeof conversations.$inferSelect;
+
+export function conversationView(r: ConversationRow, now?: Date): ConversationView {
+  const running = r.activeSince && now ? Math.max(0, now.getTime() - r.activeSince.getTime()) : 0;
+  return {
+    id: r.id,
+    number: r.number,
+    channel: r.channel as ConversationView['channel'],
+    status: r.status as Status,
+    priority: r.priority as Priority,
+    subject: r.subject,
+    customerId: r.customerId,
+    queueId: r.queueId,
+    assigneeId: r.assigneeId,
+    teamId: r.teamId,
+    tags: r.tags,
+    skill: r.skill,
+    supportLevel: r.supportLevel,
+    problemType: r.problemType,
+    businessDomain: r.businessDomain,
+    intake: r.intake,
+    leftMessage: r.leftMessage,
+    reopenCount: r.reopenCount,
+    followUpDueAt: isoOrNull(r.followUpDueAt),
+    handlingSeconds: Math.floor((r.handlingMs + running) / 1000),
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+    assignedAt: isoOrNull(r.assignedAt),
+    firstResponseAt: isoOrNull(r.firstResponseAt),
+    lastCustomerMessageAt: isoOrNull(r.lastCustomerMessageAt),
+    lastAgentMessageAt: isoOrNull(r.lastAgentMessageAt),
+    resolvedAt: isoOrNull(r.resolvedAt),
+    closedAt: isoOrNull(r.closedAt),
+  };
+}
+
+export const AttachmentView = Type.Object(
+  {
+    id: Uuid,
+    conversationId: Uuid,
+    messageId: Nullable(Uuid),
+    fileName: Type.String(),
+    contentType: Type.String({ description: '服务器识别的文件类型' }),
+    size: Type.Integer(),
+    sha256: Type.String(),
+    createdAt: Timestamp,
+  },
+  { title: 'Attachment' },
+);
+export type AttachmentView = Static<typeof AttachmentView>;
+
+export function attachmentView(r: typeof attachments.$inferSelect): AttachmentView {
+  return {
+    id: r.id,
+    conversationId: r.conversationId,
+    messageId: r.messageId,
+    fileName: r.fileName,
+    contentType: r.contentType,
+    size: r.size,
+    sha256: r.sha256,
+    createdAt: iso(r.createdAt),
+  };
+}
+
+export const MessageView = Type.Object(
+  {
+    id: Uuid,
+    conversationId: Uuid,
+    author: AuthorSchema,
+    staffId: Nullable(Uuid),
+    body: Type.String(),
+    clientId: Nullable(Type.String()),
+    delivery: Nullable(
+      Type.Object({
+        state: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
+        attempts: Type.Integer(),
+        error: Nullable(Type.String()),
+        at: Nullable(Timestamp),
+      }),
+    ),
+    attachments: Type.Array(AttachmentView),
+    createdAt: Timestamp,
+  },
+  { title: 'Message' },
+);
+export type MessageView = Static<typeof MessageView>;
+
+export function messageView(r: typeof messages.$inferSelect, files: AttachmentView[] = []): MessageView {
+  return {
+    id: r.id,
+    conversationId: r.conversationId,
+    author: r.author as Author,
+    staffId: r.staffId,
+    body: r.body,
+    clientId: r.clientId,
+    delivery: r.delivery,
+    attachments: files,
+    createdAt: iso(r.createdAt),
+  };
+}
+
+export const AssignmentView = Type.Object(
+  {
+    id: Uuid,
+    conversationId: Uuid,
+    staffId: Uuid,
+    queueId: Nullable(Uuid),
+    reason: AssignmentReason,
+    assignedBy: Nullable(Uuid),
+    startedAt: Timestamp,
+    endedAt: Nullable(Timestamp),
+    endReason: Nullable(Type.String()),
+  },
+  { title: 'Assignment' },
+);
+export type AssignmentView = Static<typeof AssignmentView>;
+
+export function assignmentView(r: typeof assignments.$inferSelect): AssignmentView {
+  return {
+    id: r.id,
+    conversationId: r.conversationId,
+    staffId: r.staffId,
+    queueId: r.queueId,
+    reason: { code: r.reason.code, text: r.reason.text },
+    assignedBy: r.assignedBy,
+    startedAt: iso(r.startedAt),
+    endedAt: isoOrNull(r.endedAt),
+    endReason: r.endReason,
+  };
+}
+
+export const QueueView = Type.Object(
+  {
+    id: Uuid,
+    code: Type.String(),
+    name: Type.String(),
+    channels: Type.Array(ChannelSchema),
+    skills: Type.Array(Type.String()),
+    tiers: Type.Array(Type.String()),
+    strategy: StrategySchema,
+    priority: Type.Integer(),
+    teamId: Nullable(Uuid),
+    memberIds: Type.Array(Uuid),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { title: 'Queue' },
+);
+export type QueueView = Static<typeof QueueView>;
+
+export function queueView(r: typeof queues.$inferSelect, memberIds: string[]): QueueView {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    channels: r.channels as QueueView['channels'],
+    skills: r.skills,
+    tiers: r.tiers,
+    strategy: r.strategy as QueueView['strategy'],
+    priority: r.priority,
+    teamId: r.teamId,
+    memberIds,
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+  };
+}
+
+export const AgentStateView = Type.Object(
+  {
+    staffId: Uuid,
+    displayName: Type.String(),
+    teamId: Nullable(Uuid),
+    status: AgentStatusSchema,
+    capacity: Type.Record(Type.String(), Type.Integer(), { description: '各渠道同时接待上限' }),
+    load: Type.Record(Type.String(), Type.Integer(), { description: '各渠道当前接待数' }),
+    skills: Type.Array(Type.String()),
+    statusSince: Timestamp,
+  },
+  { title: 'AgentState' },
+);
+export type AgentStateView = Static<typeof AgentStateView>;
+export type AgentStateRow = typeof agentStates.$inferSelect;
+
+export const TaskView = Type.Object(
+  {
+    id: Uuid,
+    conversationId: Uuid,
+    conversationNumber: Type.Integer(),
+    kind: TaskKindSchema,
+    status: TaskStatusSchema,
+    title: Type.String(),
+    note: Nullable(Type.String()),
+    departmentId: Nullable(Uuid),
+    assigneeId: Nullable(Uuid),
+    dueAt: Nullable(Timestamp),
+    overdue: Type.Boolean(),
+    customerMessage: Nullable(Type.String()),
+    result: Nullable(Type.String()),
+    createdBy: Nullable(Uuid),
+    createdAt: Timestamp,
+    completedAt: Nullable(Timestamp),
+    completedBy: Nullable(Uuid),
+  },
+  { title: 'Task' },
+);
+export type TaskView = Static<typeof TaskView>;
+
+export function taskView(r: typeof conversationTasks.$inferSelect, conversationNumber: number, now: Date): TaskView {
+  return {
+    id: r.id,
+    conversationId: r.conversationId,
+    conversationNumber,
+    kind: r.kind as TaskKind,
+    status: r.status as TaskView['status'],
+    title: r.title,
+    note: r.note,
+    departmentId: r.departmentId,
+    assigneeId: r.assigneeId,
+    dueAt: isoOrNull(r.dueAt),
+    overdue: r.status === 'open' && r.dueAt !== null && r.dueAt <= now,
+    customerMessage: r.customerMessage,
+    result: r.result,
+    createdBy: r.createdBy,
+    createdAt: iso(r.createdAt),
+    completedAt: isoOrNull(r.completedAt),
+    completedBy: r.completedBy,
+  };
+}
+
+/** What a partner department sees of the case behind its task: the problem, not the customer (CH7). */
+export const HandoffBrief = Type.Object(
+  {
+    number: Type.Integer(),
+    channel: ChannelSchema,
+    subject: Nullable(Type.String()),
+    problemType: Nullable(Type.String()),
+    intake: Type.Omit(IntakeSchema, ['contact']),
+    ownerName: Nullable(Type.String()),
+  },
+  { title: 'HandoffBrief' },
+);
+
+export const CannedReplyView = Type.Object(
+  {
+    id: Uuid,
+    scope: Type.Union([Type.Literal('personal'), Type.Literal('shared')]),
+    title: Type.String(),
+    body: Type.String({ description: '可含变量 {customer.name} {agent.name} {order.number} {conversation.number}' }),
+    category: Nullable(Type.String()),
+    shortcut: Nullable(Type.String()),
+    usageCount: Type.Integer(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { title: 'CannedReply' },
+);
+export type CannedReplyView = Static<typeof CannedReplyView>;
+
+export function cannedReplyView(r: typeof cannedReplies.$inferSelect): CannedReplyView {
+  return {
+    id: r.id,
+    scope: r.ownerId ? 'personal' : 'shared',
+    title: r.title,
+    body: r.body,
+    category: r.category,
+    shortcut: r.shortcut,
+    usageCount: r.usageCount,
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+  };
+}
