@@ -43,8 +43,12 @@ export async function startBaseline(): Promise<Server> {
   return { url: `http://127.0.0.1:${match[1]}`, stop: () => stopProcess(child) };
 }
 
-export async function startKefu(databaseUrl: string | null): Promise<Server> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'kefu-bench-'));
+export function benchDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'kefu-bench-'));
+}
+
+/** `dataDir` lets a benchmark fill the embedded database before the server opens it. */
+export async function startKefu(databaseUrl: string | null, dataDir: string = benchDataDir()): Promise<Server> {
   const env: NodeJS.ProcessEnv = { PORT: '0', HOST: '127.0.0.1', KEFU_DATA_DIR: dataDir, KEFU_RATE_LIMIT: '0', KEFU_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl ?? '' };
   const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
   const { child, match } = await startProcess(['bin/kefu.mjs', 'start'], env, /地址 URL\s+(\S+)/, cleanup);

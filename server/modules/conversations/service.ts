@@ -212,8 +212,11 @@ export interface CustomerMessageInput {
  * (`duplicate`), so a lost acknowledgement never makes a second message. A reply to a resolved
  * case reopens it; to a pending one, brings it back to open.
  */
-export async function addCustomerMessage(w: Writer, conv: ConversationRow, input: CustomerMessageInput, limits: MessageLimits): Promise<{ message: MessageRow; duplicate: boolean; conversation: ConversationRow }> {
+export async function addCustomerMessage(w: Writer, given: ConversationRow, input: CustomerMessageInput, limits: MessageLimits): Promise<{ message: MessageRow; duplicate: boolean; conversation: ConversationRow }> {
   checkBody(input.body, limits);
+  // The row lock orders concurrent sends of one conversation, so a resend racing its original finds it stored.
+  const [conv] = await w.tx.select().from(conversations).where(eq(conversations.id, given.id)).for('update');
+  if (!conv) throw ConversationError('not_found');
   if (input.clientId) {
     const [seen] = await w.tx.select().from(messages).where(and(eq(messages.conversationId, conv.id), eq(messages.clientId, input.clientId))).limit(1);
     if (seen) {

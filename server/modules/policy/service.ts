@@ -154,11 +154,19 @@ export async function currentPolicyRow(db: Executor): Promise<Row | null> {
   return row ?? null;
 }
 
-/** The published policy every rule runs by. */
+/** Published versions never change, so their parsed documents are kept by id. */
+const publishedDocuments = new Map<string, PolicyDocument>();
+
+/** The published policy every rule runs by; a hot path (every conversation reads it), so only its id is queried each time. */
 export async function currentPolicy(db: Executor): Promise<PolicyDocument> {
-  const row = await currentPolicyRow(db);
-  if (!row) throw PolicyError('none_published');
-  return row.document as PolicyDocument;
+  const [current] = await db.select({ id: policies.id }).from(policies).where(eq(policies.status, 'published')).limit(1);
+  if (!current) throw PolicyError('none_published');
+  const cached = publishedDocuments.get(current.id);
+  if (cached) return cached;
+  const [row] = await db.select({ document: policies.document }).from(policies).where(eq(policies.id, current.id)).limit(1);
+  const document = row!.document as PolicyDocument;
+  publishedDocuments.set(current.id, document);
+  return document;
 }
 
 export async function listVersions(ctx: Ctx, beforeVersion: number | undefined, limit: number) {
