@@ -27,9 +27,16 @@ import { RealtimeHub, realtimeRoutes } from './platform/realtime/hub.ts';
 import { installWebhooks } from './platform/webhooks/service.ts';
 import { webhookRoutes } from './platform/webhooks/routes.ts';
 import { orgRoutes } from './modules/org/routes.ts';
+import { customerRoutes } from './modules/customers/routes.ts';
 import { policyRoutes } from './modules/policy/routes.ts';
 import { conversationRoutes } from './modules/conversations/routes.ts';
 import { registerTaskJobs } from './modules/conversations/tasks.ts';
+import { phoneRoutes } from './modules/channels/phone/routes.ts';
+import { ChatGateway } from './modules/channels/chat/gateway.ts';
+import { chatRoutes } from './modules/channels/chat/routes.ts';
+import { startEmailReceiver, type EmailReceiver } from './modules/channels/email/receiver.ts';
+import { emailRoutes } from './modules/channels/email/routes.ts';
+import { installEmailOutbound } from './modules/channels/email/sender.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -99,11 +106,16 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   // One file per request; over the limit the stream is cut and the route answers 413.
   await app.register(multipart, { limits: { fileSize: config.attachmentMaxBytes, files: 1, fields: 10, fieldSize: 10_000 } });
+  // Only upload routes take multipart; anywhere else it is the wrong content type, as before uploads existed.
+  app.addHook('preValidation', async (req) => {
+    if (req.isMultipart() && !req.routeOptions.schema?.consumes?.includes('multipart/form-data')) throw RequestError('unsupported_media_type');
+  });
 
   const bus = new EventBus(database, clock, app.log as FastifyBaseLogger);
   const jobs = new JobRunner(database, clock, app.log as FastifyBaseLogger, { nodeId: config.nodeId });
   const hub = new RealtimeHub(bus, clock);
   const files = new FileStore(config.dataDir, config.attachmentMaxBytes);
+  const chat = new ChatGateway({ database, clock, bus, hub, config, log: app.log as FastifyBaseLogger, maxSocketsPerIp: config.rateLimit > 0 ? 100 : 0 });
   installWebhooks(bus, jobs, { timeoutMs: config.webhookTimeoutMs });
 
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
@@ -128,9 +140,14 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   );
   authRoutes(app, { sessionTtlMs: config.sessionTtlMs, loginRateLimit: config.loginRateLimit, secureCookies: config.publicUrl.startsWith('https:') });
   orgRoutes(app);
+  customerRoutes(app, { jobs, files });
   policyRoutes(app);
   conversationRoutes(app, { files, config });
   registerTaskJobs(jobs);
+  chatRoutes(app, { gateway: chat, files, config });
+  installEmailOutbound(jobs, { config, files });
+  emailRoutes(app);
+  phoneRoutes(app, { files, config });
   auditRoutes(app);
   revealRoutes(app);
   webhookRoutes(app);
@@ -138,6 +155,7 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   await app.ready();
 
   let started = false;
+  let smtp: EmailReceiver | null = null;
   return {
     app,
     config,
@@ -151,10 +169,15 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
     async startWorkers({ pollMs = config.jobPollMs, jobs: runJobs = true } = {}) {
       started = true;
       await bus.start(pollMs);
+      await chat.start();
+      // The SMTP receiver (KEFU_SMTP_PORT) is off by default; tests start their own on a free port.
+      if (config.smtpPort > 0) smtp = await startEmailReceiver({ database, clock, config, files, log: app.log as FastifyBaseLogger }, { port: config.smtpPort, host: config.host });
       if (runJobs) await jobs.start(pollMs);
     },
     async close() {
       hub.close();
+      chat.close();
+      await smtp?.close();
       await app.close();
       if (started) {
         await jobs.stop();

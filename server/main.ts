@@ -70,6 +70,7 @@ async function banner(database: Database, config: Config, url: string): Promise<
     `  数据库 DB       ${database.kind === 'pglite' ? `PGlite（嵌入式） ${database.location}` : `PostgreSQL ${database.location}`}`,
     `  预设 Preset     ${preset ? `${preset.name} — ${preset.title}` : '（未初始化）'}`,
   ];
+  if (config.smtpPort > 0) lines.push(`  邮件接收 SMTP   ${config.host}:${config.smtpPort}（收件域 @${config.mailDomain}）`);
   if (org?.demo) {
     const demo = await database.db.select({ username: staff.username, displayName: staff.displayName, role: staff.role }).from(staff).where(eq(staff.isDemo, true));
     const order = (u: string) => (DEMO_USERNAMES as readonly string[]).indexOf(u);

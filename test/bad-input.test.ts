@@ -82,6 +82,12 @@ const TARGETS: Record<string, Target> = {
     valid: () => ({ entityType: 'staff', entityId: agent1, field: 'phone', reason: '回拨核实身份' }),
     as: 'admin',
   },
+  'POST /api/customers': {
+    method: 'POST',
+    url: () => '/api/customers',
+    valid: () => ({ name: '张三', kind: 'person', phones: ['13812343836'], emails: ['zhang@example.com'], tags: ['老客户'] }),
+    as: 'admin',
+  },
 };
 const targets = Object.entries(TARGETS);
 

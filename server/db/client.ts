@@ -24,8 +24,11 @@ export interface Database {
   readonly db: Db;
   /** Where the data lives, for the banner (never includes a password). */
   readonly location: string;
-  /** Subscribes to a NOTIFY channel. The callback also runs after a reconnect, since notifications may have been missed. */
-  listen(channel: string, onNotify: () => void): Promise<void>;
+  /**
+   * Subscribes to a NOTIFY channel; the callback gets the payload. It also runs, without one, after a
+   * reconnect, since notifications may have been missed.
+   */
+  listen(channel: string, onNotify: (payload?: string) => void): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -109,7 +112,7 @@ async function openPglite(dataDir?: string): Promise<Database> {
     db,
     location: dbDir ?? 'memory',
     async listen(channel, onNotify) {
-      await client.listen(channel, () => onNotify());
+      await client.listen(channel, (payload) => onNotify(payload));
     },
     async ping() {
       await client.query('select 1');
@@ -132,14 +135,14 @@ async function openPostgres(url: string, poolSize: number): Promise<PostgresData
   // An idle client that loses its server emits 'error'; the pool replaces it on next use.
   pool.on('error', () => {});
   const db = drizzlePg(pool, { schema, casing: 'snake_case' }) as unknown as Db;
-  const listeners = new Map<string, Array<() => void>>();
+  const listeners = new Map<string, Array<(payload?: string) => void>>();
   let listenClient: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
 
   const connectListener = async (): Promise<void> => {
     const client = new pg.Client({ connectionString: url });
-    client.on('notification', (msg) => listeners.get(msg.channel)?.forEach((fn) => fn()));
+    client.on('notification', (msg) => listeners.get(msg.channel)?.forEach((fn) => fn(msg.payload)));
     client.on('error', () => scheduleReconnect());
     client.on('end', () => scheduleReconnect());
     await client.connect();

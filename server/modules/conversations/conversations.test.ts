@@ -33,7 +33,7 @@ async function customer(name = '王先生', tier: string | null = null): Promise
 }
 
 async function online(...usernames: string[]) {
-  for (const u of usernames) expect((await h.api('PUT', '/api/agents/me/state', { as: u, body: { status: 'online' } })).status).toBe(200);
+  for (const u of usernames) expect((await h.api('PUT', '/api/agent-states/me', { as: u, body: { status: 'online' } })).status).toBe(200);
 }
 
 async function open(body: Record<string, unknown> = {}, as = 'lead1') {
@@ -160,12 +160,12 @@ describe('CH6 routing', () => {
 
   it('CH6: capacity per channel is respected and least-busy spreads email', async () => {
     const agent1 = await staffId('agent1');
-    await h.api('PUT', `/api/agents/${agent1}/state`, { as: 'lead1', body: { status: 'online', capacity: { chat: 1 } } });
+    await h.api('PUT', `/api/agent-states/${agent1}`, { as: 'lead1', body: { status: 'online', capacity: { chat: 1 } } });
     const first = await open();
     const second = await open();
     expect(first.assigneeId).toBe(agent1);
     expect(second.assigneeId).toBeNull();
-    const agents = (await h.api('GET', '/api/agents', { as: 'lead1' })).body;
+    const agents = (await h.api('GET', '/api/agent-states', { as: 'lead1' })).body;
     expect(agents.find((a: { staffId: string }) => a.staffId === agent1)).toMatchObject({ status: 'online', load: { chat: 1 }, capacity: { chat: 1 } });
     await online('agent2');
     const e1 = await open({ channel: 'email' });
@@ -192,7 +192,7 @@ describe('CH6 routing', () => {
     const conv = await open();
     await online('agent2');
     expect(conv.assigneeId).toBe(await staffId('agent1'));
-    await h.api('PUT', '/api/agents/me/state', { as: 'agent1', body: { status: 'offline' } });
+    await h.api('PUT', '/api/agent-states/me', { as: 'agent1', body: { status: 'offline' } });
     const after = (await h.api('GET', `/api/conversations/${conv.id}`, { as: 'lead1' })).body;
     expect(after.assigneeId).toBe(await staffId('agent2'));
     const why = (await h.api('GET', `/api/conversations/${conv.id}/assignments`, { as: 'lead1' })).body;
@@ -220,11 +220,11 @@ describe('CH6 routing', () => {
   it('CH6: a lead assigns by hand; an agent may not', async () => {
     const conv = await open();
     const agent2 = await staffId('agent2');
-    const res = await h.api('POST', `/api/conversations/${conv.id}/assign`, { as: 'lead1', body: { staffId: agent2, note: '熟悉该客户' } });
+    const res = await h.api('POST', `/api/conversations/${conv.id}/assignments`, { as: 'lead1', body: { staffId: agent2, note: '熟悉该客户' } });
     expect(res.body.assigneeId).toBe(agent2);
     const why = (await h.api('GET', `/api/conversations/${conv.id}/assignments`, { as: 'lead1' })).body;
     expect(why.at(-1).reason).toEqual({ code: 'manual', text: '由 李强 指派：熟悉该客户' });
-    expectError(await h.api('POST', `/api/conversations/${conv.id}/assign`, { as: 'agent1', body: { staffId: agent2 } }), 403);
+    expectError(await h.api('POST', `/api/conversations/${conv.id}/assignments`, { as: 'agent1', body: { staffId: agent2 } }), 403);
   });
 });
 
@@ -233,18 +233,18 @@ describe('CH7 transfer, escalation, partner hand-off', () => {
     await online('agent1');
     const conv = await open();
     const agent2 = await staffId('agent2');
-    const res = await h.api('POST', `/api/conversations/${conv.id}/transfer`, { as: 'agent1', body: { toStaffId: agent2, note: '涉及退款，转刘洋' } });
+    const res = await h.api('POST', `/api/conversations/${conv.id}/transfers`, { as: 'agent1', body: { toStaffId: agent2, note: '涉及退款，转刘洋' } });
     expect(res.status).toBe(200);
     expect(res.body.assigneeId).toBe(agent2);
     const msgs = (await h.api('GET', `/api/conversations/${conv.id}/messages`, { as: 'agent2' })).body.data;
     expect(msgs.at(-1)).toMatchObject({ author: 'note', body: expect.stringContaining('涉及退款，转刘洋') });
-    expectError(await h.api('POST', `/api/conversations/${conv.id}/transfer`, { as: 'agent1', body: { note: '无目标' } }), 400, 'task.no_target');
+    expectError(await h.api('POST', `/api/conversations/${conv.id}/transfers`, { as: 'agent1', body: { note: '无目标' } }), 400, 'task.no_target');
   });
 
   it('CH7: escalation raises the support level, gives an engineer a task, and the agent keeps the case', async () => {
     await online('agent1');
     const conv = await open();
-    const res = await h.api('POST', `/api/conversations/${conv.id}/escalate`, { as: 'agent1', body: { note: '设备反复重启，需工程师远程诊断' } });
+    const res = await h.api('POST', `/api/conversations/${conv.id}/escalations`, { as: 'agent1', body: { note: '设备反复重启，需工程师远程诊断' } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ kind: 'escalation', assigneeId: await staffId('engineer1'), status: 'open' });
     const after = (await h.api('GET', `/api/conversations/${conv.id}`, { as: 'agent1' })).body;
@@ -274,14 +274,14 @@ describe('CH7 transfer, escalation, partner hand-off', () => {
     expect(detail.brief.ownerName).toBe('张伟');
     expectError(await h.api('GET', `/api/conversations/${conv.id}/messages`, { as: 'partner1' }), 403);
 
-    const done = await h.api('POST', `/api/tasks/${task.body.id}/complete`, { as: 'partner1', body: { result: '快递公司中转延误，预计明日送达' } });
+    const done = await h.api('POST', `/api/tasks/${task.body.id}/completions`, { as: 'partner1', body: { result: '快递公司中转延误，预计明日送达' } });
     expect(done.body.status).toBe('done');
     const after = (await h.api('GET', `/api/conversations/${conv.id}`, { as: 'agent1' })).body;
     expect(after.status).toBe('open');
     expect(after.assigneeId).toBe(await staffId('agent1'));
     const msgs = (await h.api('GET', `/api/conversations/${conv.id}/messages`, { as: 'agent1' })).body.data;
     expect(msgs.at(-1).body).toContain('预计明日送达');
-    expectError(await h.api('POST', `/api/tasks/${task.body.id}/complete`, { as: 'partner1', body: { result: '再次' } }), 409, 'task.not_open');
+    expectError(await h.api('POST', `/api/tasks/${task.body.id}/completions`, { as: 'partner1', body: { result: '再次' } }), 409, 'task.not_open');
   });
 });
 
@@ -306,7 +306,7 @@ describe('CH9 follow-ups', () => {
     expect(dueEvent?.data.notifiedTeam).toBe(false);
     const msgs = (await h.api('GET', `/api/conversations/${conv.id}/messages`, { as: 'agent1' })).body.data;
     expect(msgs.at(-1)).toMatchObject({ author: 'system', body: expect.stringContaining('维修单正在处理中') });
-    await h.api('POST', `/api/tasks/${task.body.id}/complete`, { as: 'agent1', body: { result: '已告知客户进度' } });
+    await h.api('POST', `/api/tasks/${task.body.id}/completions`, { as: 'agent1', body: { result: '已告知客户进度' } });
     expect((await h.api('GET', `/api/conversations/${conv.id}`, { as: 'agent1' })).body.followUpDueAt).toBeNull();
   });
 
@@ -315,7 +315,7 @@ describe('CH9 follow-ups', () => {
     const conv = await open();
     await h.api('POST', `/api/conversations/${conv.id}/messages`, { as: 'agent1', body: { body: '稍后回复您', status: 'pending_customer' } });
     await h.api('POST', `/api/conversations/${conv.id}/follow-ups`, { as: 'agent1', body: { dueAt: '2026-03-02T18:00:00+08:00', note: '下班前确认' } });
-    await h.api('PUT', '/api/agents/me/state', { as: 'agent1', body: { status: 'offline' } });
+    await h.api('PUT', '/api/agent-states/me', { as: 'agent1', body: { status: 'offline' } });
     h.clock.set('2026-03-02T18:00:00+08:00');
     await h.kefu.jobs.runDue();
     await h.kefu.bus.drain();
@@ -340,9 +340,9 @@ describe('CH8 canned replies', () => {
     expect(mine.status).toBe(201);
     expect((await h.api('GET', '/api/canned-replies', { as: 'agent2' })).body.map((r: { title: string }) => r.title)).toEqual(['订单查询']);
     expect((await h.api('GET', '/api/canned-replies?q=订单', { as: 'agent1' })).body.map((r: { title: string }) => r.title)).toEqual(['订单查询']);
-    const rendered = await h.api('POST', `/api/canned-replies/${shared.body.id}/render`, { as: 'agent1', body: { conversationId: conv.id } });
+    const rendered = await h.api('POST', `/api/canned-replies/${shared.body.id}/renderings`, { as: 'agent1', body: { conversationId: conv.id } });
     expect(rendered.body).toEqual({ text: '陈女士您好，我是张伟，您的订单DD88正在处理。', missing: [] });
-    const partial = await h.api('POST', `/api/canned-replies/${mine.body.id}/render`, { as: 'agent1', body: { conversationId: conv.id } });
+    const partial = await h.api('POST', `/api/canned-replies/${mine.body.id}/renderings`, { as: 'agent1', body: { conversationId: conv.id } });
     expect(partial.body.missing).toEqual(['unknown.var']);
     expectError(await h.api('PATCH', `/api/canned-replies/${mine.body.id}`, { as: 'agent2', body: { title: '改' } }), 404);
     expectError(await h.api('POST', '/api/canned-replies', { as: 'lead1', body: { scope: 'shared', title: '重复', body: 'x', shortcut: 'order' } }), 409, 'canned_reply.shortcut_taken');

@@ -196,7 +196,7 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     async (req) => conversations.listAssignments(req.ctx, req.params.id),
   );
   app.post(
-    '/api/conversations/:id/assign',
+    '/api/conversations/:id/assignments',
     {
       config: { access: 'conversations.assign' },
       schema: {
@@ -210,7 +210,7 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     async (req) => conversationView(await assignManually(req.ctx, req.params.id, req.body), req.ctx.clock.now()),
   );
   app.post(
-    '/api/conversations/:id/transfer',
+    '/api/conversations/:id/transfers',
     {
       config: { access: 'conversations.handle' },
       schema: { tags, summary: '转交坐席或队列（附说明）', params: IdParams, body: Body({ toStaffId: Type.Optional(Uuid), toQueueId: Type.Optional(Uuid), note: Note }), response: { 200: ConversationView } },
@@ -218,7 +218,7 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     async (req) => transfer(req.ctx, req.params.id, req.body),
   );
   app.post(
-    '/api/conversations/:id/escalate',
+    '/api/conversations/:id/escalations',
     {
       config: { access: 'conversations.handle' },
       schema: {
@@ -288,7 +288,7 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     async (req) => taskBrief(req.ctx, req.params.id),
   );
   app.post(
-    '/api/tasks/:id/complete',
+    '/api/tasks/:id/completions',
     { config: { access: 'tasks.read' }, schema: { tags, summary: '完成任务并回复结果', params: IdParams, body: Body({ result: Note }), response: { 200: TaskView } } },
     async (req) => completeTask(req.ctx, req.params.id, req.body),
   );
@@ -313,7 +313,7 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     async (req) => updateQueue(req.ctx, req.params.id, req.body),
   );
   app.get(
-    '/api/agents',
+    '/api/agent-states',
     {
       config: { access: 'conversations.read' },
       schema: { tags: routingTags, summary: '坐席状态、容量与当前接待量', querystring: Query({ teamId: Type.Optional(Uuid), status: Type.Optional(AgentStatusSchema) }), response: { 200: Type.Array(AgentStateView) } },
@@ -321,17 +321,17 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     async (req) => listAgents(req.ctx, req.query),
   );
   app.get(
-    '/api/agents/me/state',
+    '/api/agent-states/me',
     { config: { access: 'conversations.handle' }, schema: { tags: routingTags, summary: '我的坐席状态', response: { 200: AgentStateView } } },
     async (req) => getAgent(req.ctx, req.ctx.actor.id!),
   );
   app.put(
-    '/api/agents/me/state',
+    '/api/agent-states/me',
     { config: { access: 'conversations.handle' }, schema: { tags: routingTags, summary: '切换我的状态（上线、忙碌、离开、离线）', body: Body({ status: AgentStatusSchema }), response: { 200: AgentStateView } } },
     async (req) => setAgentState(req.ctx, req.ctx.actor.id!, req.body),
   );
   app.put(
-    '/api/agents/:id/state',
+    '/api/agent-states/:id',
     { config: { access: 'agents.status.manage' }, schema: { tags: routingTags, summary: '设置坐席状态、各渠道容量与技能', params: IdParams, body: AgentStateBody, response: { 200: AgentStateView } } },
     async (req) => setAgentState(req.ctx, req.params.id, req.body),
   );
@@ -375,7 +375,7 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     },
   );
   app.post(
-    '/api/canned-replies/:id/render',
+    '/api/canned-replies/:id/renderings',
     {
       config: { access: 'conversations.handle' },
       schema: { tags, summary: '按会话填充变量', params: IdParams, body: Body({ conversationId: Uuid }), response: { 200: Type.Object({ text: Type.String(), missing: Type.Array(Type.String()) }) } },

@@ -9,7 +9,7 @@ import type { PolicyDocument } from '../policy/document.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { sendOutbound, type MessageRow } from './outbound.ts';
 import { ConversationError, conversationAudience, findVisible, updateConversation, visibleCondition } from './record.ts';
-import { assign, drainQueues, route } from './routing.ts';
+import { assign, drainQueues, matchQueue, route } from './routing.ts';
 import { assignments, attachments, conversations, messages, type Intake } from './schema.ts';
 import {
   ConversationView,
@@ -82,6 +82,8 @@ export interface NewConversation {
   message?: { body: string; clientId?: string | null; emailMessageId?: string | null; emailInReplyTo?: string | null; attachmentIds?: string[] };
   /** An agent opening a conversation on a customer's behalf takes it. */
   assignToSelf?: boolean;
+  /** False where the contact is routed elsewhere (the PBX rings an agent): the conversation only joins its queue. */
+  route?: boolean;
 }
 
 export interface MessageLimits {
@@ -138,6 +140,9 @@ export async function insertConversation(w: Writer, input: NewConversation, limi
   const message = input.message ? await insertMessage(w, conv, { author: 'customer', ...input.message }) : null;
   if (input.assignToSelf && w.ctx.actor.id) {
     conv = await assign(w, conv, w.ctx.actor.id, { code: 'created_by_agent', text: `${w.ctx.actor.name} 代客户创建并接待` });
+  } else if (input.route === false) {
+    const queueId = await matchQueue(w.tx, conv);
+    if (queueId) conv = await updateConversation(w, conv, { queueId }, { quiet: true });
   } else {
     // A left message (留言) is routed like any other: it waits in its queue until someone is online.
     conv = await route(w, conv);

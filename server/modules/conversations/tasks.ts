@@ -27,6 +27,7 @@ export const TaskError = defineErrors('task', {
 declareEventTypes({
   'task.created': '转办、升级或跟进任务已创建',
   'task.completed': '任务已完成',
+  'task.cancelled': '任务已取消（如迟到的接听事件表明未接来电其实已接通）',
   'task.due': '跟进或转办任务到期',
 });
 
@@ -269,29 +270,52 @@ export async function taskBrief(ctx: Ctx, id: string): Promise<{ task: TaskView;
   };
 }
 
+const TASK_LABELS: Record<TaskKind, string> = { handoff: '转办', escalation: '升级', follow_up: '跟进', callback: '回拨' };
+
+/**
+ * Ends an open task in the caller's transaction: a note on the conversation, the due job cancelled,
+ * and with no open task left the flag clears and a case waiting on the inside returns to its owner.
+ */
+export async function finishTask(
+  w: Writer,
+  task: typeof conversationTasks.$inferSelect,
+  conv: ConversationRow,
+  o: { status: 'done' | 'cancelled'; result: string; by: string | null },
+): Promise<{ task: TaskView; conversation: ConversationRow }> {
+  const [row] = await w.tx
+    .update(conversationTasks)
+    .set({ status: o.status, result: o.result, completedAt: w.now, completedBy: o.by, updatedAt: w.now })
+    .where(eq(conversationTasks.id, task.id))
+    .returning();
+  await cancelJobs(w.tx, `task-due:${task.id}`, w.now);
+  const label = TASK_LABELS[task.kind as TaskKind] ?? '任务';
+  const who = o.by ? `${w.ctx.actor.name ?? '系统'} ` : '';
+  await addSystemMessage(w, conv, `${who}${o.status === 'done' ? '完成' : '取消'}${label}「${task.title}」：${o.result}`);
+  let c = conv;
+  const open = await w.tx.select({ id: conversationTasks.id }).from(conversationTasks).where(and(eq(conversationTasks.conversationId, c.id), eq(conversationTasks.status, 'open'))).limit(1);
+  if (open.length === 0) {
+    const patch: Partial<ConversationRow> = { followUpDueAt: null };
+    if (c.status === 'pending_internal') Object.assign(patch, { status: 'open', pendingSince: null });
+    if (patch.status || c.followUpDueAt) c = await updateConversation(w, c, patch, patch.status ? {} : { quiet: true });
+  }
+  const view = taskView(row!, c.number, w.now);
+  await w.changed({
+    entityType: 'task',
+    entityId: task.id,
+    schema: TaskView,
+    before: taskView(task, c.number, w.now),
+    after: view,
+    event: o.status === 'done' ? 'task.completed' : 'task.cancelled',
+    audience: taskAudience(row!, c, await departmentStaff(w.tx, row!.departmentId)),
+  });
+  return { task: view, conversation: c };
+}
+
 export async function completeTask(ctx: Ctx, id: string, input: { result: string }): Promise<TaskView> {
   return write(ctx, async (w) => {
-    const { task, number } = await findTask(ctx, w.tx, id, true);
+    const { task } = await findTask(ctx, w.tx, id, true);
     if (task.status !== 'open') throw TaskError('not_open');
-    const [row] = await w.tx
-      .update(conversationTasks)
-      .set({ status: 'done', result: input.result, completedAt: w.now, completedBy: ctx.actor.id, updatedAt: w.now })
-      .where(eq(conversationTasks.id, id))
-      .returning();
-    await cancelJobs(w.tx, `task-due:${id}`, w.now);
     const [conv] = await w.tx.select().from(conversations).where(eq(conversations.id, task.conversationId)).for('update');
-    let c = conv!;
-    const label = task.kind === 'handoff' ? '转办' : task.kind === 'escalation' ? '升级' : '跟进';
-    await addSystemMessage(w, c, `${ctx.actor.name} 完成${label}「${task.title}」：${input.result}`);
-    // No open task left: the flag clears, and a case waiting on the inside goes back to its owner.
-    const open = await w.tx.select({ id: conversationTasks.id }).from(conversationTasks).where(and(eq(conversationTasks.conversationId, c.id), eq(conversationTasks.status, 'open'))).limit(1);
-    if (open.length === 0) {
-      const patch: Partial<ConversationRow> = { followUpDueAt: null };
-      if (c.status === 'pending_internal') Object.assign(patch, { status: 'open', pendingSince: null });
-      c = await updateConversation(w, c, patch, patch.status ? {} : { quiet: true });
-    }
-    const view = taskView(row!, number, w.now);
-    await w.changed({ entityType: 'task', entityId: id, schema: TaskView, before: taskView(task, number, w.now), after: view, event: 'task.completed', audience: taskAudience(row!, c, await departmentStaff(w.tx, row!.departmentId)) });
-    return view;
+    return (await finishTask(w, task, conv!, { status: 'done', result: input.result, by: ctx.actor.id })).task;
   });
 }

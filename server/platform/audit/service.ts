@@ -3,7 +3,7 @@ import type { Tx } from '../../db/client.ts';
 import type { Ctx } from '../context.ts';
 import { auditLog } from './schema.ts';
 
-export type AuditAction = 'create' | 'update' | 'delete' | 'reveal' | 'login' | 'login_failed' | 'lock' | 'logout' | 'revoke';
+export type AuditAction = 'create' | 'update' | 'delete' | 'reveal' | 'export' | 'login' | 'login_failed' | 'lock' | 'logout' | 'revoke';
 
 export interface AuditEntry {
   action: AuditAction;

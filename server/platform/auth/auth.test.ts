@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { permissionsOf } from '../rbac/permissions.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/support/errors.ts';
 import { DEMO_PASSWORD, createHarness, type Harness } from '../../../test/support/kefu.ts';
@@ -75,7 +76,9 @@ describe('O5 sign-in', () => {
     expect(res.body.token).toMatch(/^kfs_[A-Za-z0-9_-]{40,}$/);
     expect(res.body.expiresAt).toBe(new Date(h.clock.now().getTime() + 12 * HOUR).toISOString());
     expect(res.body.user).toMatchObject({ username: 'agent1', displayName: '张伟', role: 'agent', roleLabel: '客服专员' });
-    expect(res.body.user.permissions).toEqual(['org.read', 'policy.read']);
+    expect(res.body.user.permissions).toEqual([...permissionsOf('agent')]);
+    expect(res.body.user.permissions).toContain('conversations.handle');
+    expect(res.body.user.permissions).not.toContain('audit.read');
     const me = await h.api('GET', '/api/auth/me', { token: res.body.token });
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(res.body.user.id);

@@ -85,7 +85,7 @@ function pathOf(v: Visit): string {
 }
 
 /** Path of the first string (key or value) the database could not store. */
-function unstorableText(root: unknown): string | null {
+export function unstorableText(root: unknown): string | null {
   // Iterative, and linear in the size of the body however deep it nests.
   const stack: Visit[] = [{ value: root, key: null, parent: null }];
   while (stack.length > 0) {

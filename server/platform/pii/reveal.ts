@@ -37,12 +37,15 @@ export interface RevealInput {
 export async function reveal(ctx: Ctx, input: RevealInput): Promise<string | null> {
   const r = registry.get(input.entityType);
   if (!r) throw PiiError('unknown_entity', { field: 'entityType', params: { entityType: input.entityType } });
-  if (!maskPlan(r.schema).some((p) => p.path.length === 1 && p.path[0] === input.field)) {
+  // A field inside a list is named by its position: phones.0, addresses.1.street.
+  const path = input.field.split('.');
+  const matches = (plan: string[]) => plan.length === path.length && plan.every((k, i) => k === path[i] || (k === '*' && /^\d{1,3}$/.test(path[i]!)));
+  if (!maskPlan(r.schema).some((p) => matches(p.path))) {
     throw PiiError('not_personal', { field: 'field', params: { field: input.field } });
   }
   const row = await r.load(ctx, input.entityId);
   if (!row) throw PiiError('not_found', { field: 'entityId' });
-  const value = row[input.field];
+  const value = path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), row);
   await write(ctx, (w) =>
     w.audit({ action: 'reveal', entityType: input.entityType, entityId: input.entityId, after: { field: input.field }, reason: input.reason }),
   );
@@ -60,7 +63,7 @@ export function revealRoutes(app: App): void {
         body: Body({
           entityType: Type.String({ minLength: 1, maxLength: 50, examples: ['staff'] }),
           entityId: Type.String({ minLength: 1, maxLength: 64 }),
-          field: Type.String({ minLength: 1, maxLength: 50, examples: ['phone'] }),
+          field: Type.String({ minLength: 1, maxLength: 50, examples: ['phone', 'phones.0'], description: '字段名；列表中的字段写位置，如 phones.0、addresses.1.street' }),
           // A reason of blanks is no reason: at least two characters besides spaces.
           reason: Type.String({ minLength: 2, maxLength: 500, pattern: '\\S[\\s\\S]*\\S', description: '查看原因，如“回拨客户确认地址”' }),
         }),

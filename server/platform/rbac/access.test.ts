@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/support/errors.ts';
+import { failedEmailReply } from '../../../test/support/email.ts';
+import { createHash } from 'node:crypto';
 import { DEMO_PASSWORD, createHarness } from '../../../test/support/kefu.ts';
 import type { RouteInfo } from '../auth/hook.ts';
+import { sign } from '../webhooks/signature.ts';
+import { issueVisitorToken, sendChatMessage, visitorCtx, visitorIdOf } from '../../modules/channels/chat/service.ts';
 import { PERMISSIONS, ROLES, isPermission, permissionsOf, type Access, type Role } from './permissions.ts';
 
 /**
@@ -12,7 +16,9 @@ import { PERMISSIONS, ROLES, isPermission, permissionsOf, type Access, type Role
  */
 
 // The route list is needed to name the tests, so the harness opens while the file is collected.
-const h = await createHarness();
+// The CTI endpoints answer to a shared secret instead of a sign-in; the walk signs its samples with it.
+const CTI_SECRET = 'walk-cti-secret';
+const h = await createHarness({ config: { ctiSecret: CTI_SECRET } });
 afterAll(() => h.close());
 
 const USERNAMES: Record<Role, string> = {
@@ -44,6 +50,8 @@ interface Sample {
   token?: string;
   /** The success status when it is not 2xx. */
   ok?: number;
+  /** Extra request headers (content type and signature of the CTI samples). */
+  headers?: Record<string, string>;
 }
 
 type Build = (c: Caller) => Promise<Sample> | Sample;
@@ -58,12 +66,36 @@ const fx = {
   agent2: '',
   currentPolicy: '',
   webhook: '',
+  customer: '',
+  conversation: '',
+  attachment: '',
+  handoffTask: '',
+  logistics: '',
+  queue: '',
+  sharedReply: '',
 };
 
 async function asAdmin(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) {
   const res = await h.api(method, url, { as: 'admin', body });
   if (res.status >= 300) throw new Error(`fixture ${method} ${url} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+async function uploadAsAdmin(conversationId: string): Promise<string> {
+  const boundary = '----walk';
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\n\r\n`),
+    Buffer.from('客户提供的说明'),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const res = await h.kefu.app.inject({
+    method: 'POST',
+    url: `/api/conversations/${conversationId}/attachments`,
+    headers: { authorization: `Bearer ${await h.login('admin')}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload,
+  });
+  if (res.statusCode !== 201) throw new Error(`fixture upload failed: ${res.statusCode} ${res.body}`);
+  return res.json().id;
 }
 
 async function freshSession(username: string): Promise<string> {
@@ -76,6 +108,91 @@ const newDepartment = async (): Promise<string> => (await asAdmin('POST', '/api/
 const newTeam = async (): Promise<string> => (await asAdmin('POST', '/api/teams', { code: unique('walk_team_'), name: '临时班组', departmentId: fx.opsDept })).id;
 const newWebhook = async (): Promise<string> =>
   (await asAdmin('POST', '/api/webhooks', { name: unique('hook'), url: 'https://hooks.example.com/kefu', eventTypes: ['staff.*'] })).id;
+
+/**
+ * A conversation every service role can see: waiting unassigned in the chat queue (agents and the
+ * lead are members), with an escalation task for the engineer; QA, trainers and management see all.
+ */
+/** A one-row customer import (multipart); a FormData body can be sent once, so each call builds its own. */
+function importForm(): FormData {
+  const form = new FormData();
+  form.append('file', new Blob([`姓名\n${unique('导入客户 ')}\n`]), 'walk.csv');
+  return form;
+}
+const newOrder = async (): Promise<string> =>
+  (await asAdmin('POST', `/api/customers/${fx.customer}/orders`, { number: unique('WALK-O-'), amountFen: 100, status: 'paid', orderedAt: '2026-03-01T08:00:00Z' })).id;
+const newProduct = async (): Promise<string> => (await asAdmin('POST', `/api/customers/${fx.customer}/products`, { model: 'KF-FILTER' })).id;
+
+async function newConversation(): Promise<string> {
+  const conv = await asAdmin('POST', '/api/conversations', { channel: 'chat', customerId: fx.customer, message: { body: '你好' } });
+  await asAdmin('POST', `/api/conversations/${conv.id}/escalations`, { toStaffId: (await asAdmin('GET', '/api/staff?q=engineer1')).data[0].id, note: '访问测试' });
+  return conv.id;
+}
+const future = () => new Date(h.clock.now().getTime() + 86_400_000).toISOString();
+async function newHandoff(conversationId: string): Promise<string> {
+  return (await asAdmin('POST', `/api/conversations/${conversationId}/handoffs`, { departmentId: fx.logistics, title: '查件', dueAt: future() })).id;
+}
+/** A personal canned reply of the caller (only its owner may change it). */
+async function ownReply(c: Caller): Promise<string> {
+  if (!c.username) return fx.sharedReply;
+  const res = await h.api('POST', '/api/canned-replies', { as: c.username, body: { scope: 'personal', title: unique('话术'), body: '您好' } });
+  return res.body.id;
+}
+
+/** A ringing event signed as the PBX signs it (docs/cti.md). */
+function ctiEvent(callId: string): Sample {
+  const body = JSON.stringify({ callId, type: 'ringing', at: h.clock.now().toISOString(), from: '13800002222', to: '4008001234', direction: 'inbound' });
+  return { url: '/api/cti/events', body, headers: { 'content-type': 'application/json', 'x-kefu-signature': sign(CTI_SECRET, body, Math.floor(h.clock.now().getTime() / 1000)) } };
+}
+/** A new call and a one-sample WAV recording for it, signed over "<callId>.<sha256>". */
+async function ctiRecording(): Promise<Sample> {
+  const callId = unique('walk-rec-');
+  const event = ctiEvent(callId);
+  const res = await h.api('POST', event.url, { body: event.body, headers: event.headers });
+  if (res.status !== 200) throw new Error(`fixture call failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const wav = Buffer.alloc(46);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(38, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(8000, 24);
+  wav.writeUInt32LE(16000, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(2, 40);
+  const boundary = '----walk-rec';
+  const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="call.wav"\r\n\r\n`), wav, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  const sha = createHash('sha256').update(wav).digest('hex');
+  const headers = { 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-kefu-signature': sign(CTI_SECRET, `${callId}.${sha}`, Math.floor(h.clock.now().getTime() / 1000)) };
+  return { url: `/api/calls/${callId}/recording`, body, headers };
+}
+async function newCallback(): Promise<string> {
+  return (await asAdmin('POST', `/api/conversations/${await newConversation()}/callbacks`, { dueAt: future(), note: '回电确认' })).id;
+}
+
+/** A chat upload sample: the visitor's token in X-Kefu-Visitor instead of a sign-in. */
+function chatUpload(token: string): Sample {
+  const boundary = '----walk-chat';
+  const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.txt"\r\n\r\n`), Buffer.from('订单截图说明'), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  return { url: '/api/chat/attachments', body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-kefu-visitor': token } };
+}
+/** A web-chat visitor with a conversation (opened by their first message) and one upload of their own. */
+let chatVisitor: Promise<{ token: string; attachment: string }> | null = null;
+function visitorFixture(): Promise<{ token: string; attachment: string }> {
+  chatVisitor ??= (async () => {
+    const token = issueVisitorToken();
+    const visitor = { id: visitorIdOf(token)!, contact: {} };
+    await sendChatMessage(visitorCtx({ db: h.kefu.database.db, clock: h.clock, locale: 'zh-CN', ip: null }, visitor.id), visitor, { clientId: 'walk', body: '你好' }, { maxChars: 5000 });
+    const sample = chatUpload(token);
+    const res = await h.api('POST', sample.url, { body: sample.body, headers: sample.headers });
+    if (res.status !== 201) throw new Error(`fixture chat upload failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { token, attachment: res.body.id };
+  })();
+  return chatVisitor;
+}
 
 /** The open (draft or approved) policy version, if any. */
 async function openPolicy(): Promise<{ id: string; status: string } | undefined> {
@@ -182,6 +299,83 @@ const SAMPLES: Record<string, Build> = {
   'DELETE /api/webhooks/:id': async () => ({ url: `/api/webhooks/${await newWebhook()}` }),
   'GET /api/webhooks/:id/deliveries': () => ({ url: `/api/webhooks/${fx.webhook}/deliveries` }),
   'POST /api/webhooks/:id/pings': () => ({ url: `/api/webhooks/${fx.webhook}/pings` }),
+
+  'GET /api/customers': () => ({ url: '/api/customers' }),
+  'POST /api/customers': () => ({ url: '/api/customers', body: { name: unique('走查客户 ') } }),
+  'GET /api/customers/exports': () => ({ url: `/api/customers/exports?format=csv&reason=${encodeURIComponent('权限走查')}` }),
+  'POST /api/customers/imports': () => ({ url: '/api/customers/imports', body: importForm() }),
+  'GET /api/customers/imports/:id': async () => ({ url: `/api/customers/imports/${(await asAdmin('POST', '/api/customers/imports', importForm())).id}` }),
+  'GET /api/customers/:id': () => ({ url: `/api/customers/${fx.customer}` }),
+  'PATCH /api/customers/:id': () => ({ url: `/api/customers/${fx.customer}`, body: { tags: [unique('标签')] } }),
+  'GET /api/customers/:id/conversations': () => ({ url: `/api/customers/${fx.customer}/conversations` }),
+  'GET /api/customers/:id/orders': () => ({ url: `/api/customers/${fx.customer}/orders` }),
+  'POST /api/customers/:id/orders': () => ({ url: `/api/customers/${fx.customer}/orders`, body: { number: unique('WALK-'), amountFen: 100, status: 'paid', orderedAt: '2026-03-01T08:00:00Z' } }),
+  'PATCH /api/orders/:id': async () => ({ url: `/api/orders/${await newOrder()}`, body: { status: 'completed' } }),
+  'DELETE /api/orders/:id': async () => ({ url: `/api/orders/${await newOrder()}` }),
+  'GET /api/customers/:id/products': () => ({ url: `/api/customers/${fx.customer}/products` }),
+  'POST /api/customers/:id/products': () => ({ url: `/api/customers/${fx.customer}/products`, body: { model: 'KF-AP300', warrantyEndsOn: '2027-03-01' } }),
+  'PATCH /api/customer-products/:id': async () => ({ url: `/api/customer-products/${await newProduct()}`, body: { serialNumber: unique('SN') } }),
+  'DELETE /api/customer-products/:id': async () => ({ url: `/api/customer-products/${await newProduct()}` }),
+  'GET /api/customers/:id/notes': () => ({ url: `/api/customers/${fx.customer}/notes` }),
+  'POST /api/customers/:id/notes': () => ({ url: `/api/customers/${fx.customer}/notes`, body: { body: '权限走查备注' } }),
+  'GET /api/customers/:id/referrals': () => ({ url: `/api/customers/${fx.customer}/referrals` }),
+  'POST /api/referrals': async () => ({
+    url: '/api/referrals',
+    body: { referrerId: fx.customer, referredId: (await asAdmin('POST', '/api/customers', { name: unique('被转介 ') })).id, referredOn: '2026-03-01' },
+  }),
+
+  'GET /api/conversations': () => ({ url: '/api/conversations?status=new&status=open' }),
+  'POST /api/conversations': () => ({ url: '/api/conversations', body: { channel: 'form', customerId: fx.customer, subject: '表单留言' } }),
+  'GET /api/conversations/:id': () => ({ url: `/api/conversations/${fx.conversation}` }),
+  'PATCH /api/conversations/:id': async () => ({ url: `/api/conversations/${await newConversation()}`, body: { priority: 'high' } }),
+  'POST /api/conversations/:id/status': async () => ({ url: `/api/conversations/${await newConversation()}/status`, body: { status: 'pending_internal' } }),
+  'GET /api/conversations/:id/messages': () => ({ url: `/api/conversations/${fx.conversation}/messages` }),
+  'POST /api/conversations/:id/messages': async () => ({ url: `/api/conversations/${await newConversation()}/messages`, body: { body: '您好，请问有什么可以帮您？' } }),
+  // Authorised callers get past the permission check to the missing multipart file.
+  'POST /api/conversations/:id/attachments': () => ({ url: `/api/conversations/${fx.conversation}/attachments`, body: {}, ok: 400 }),
+  'GET /api/attachments/:id': () => ({ url: `/api/attachments/${fx.attachment}` }),
+  'GET /api/conversations/:id/assignments': () => ({ url: `/api/conversations/${fx.conversation}/assignments` }),
+  'POST /api/conversations/:id/assignments': async () => ({ url: `/api/conversations/${await newConversation()}/assignments`, body: { staffId: fx.agent2, note: '指派' } }),
+  'POST /api/conversations/:id/transfers': async () => ({ url: `/api/conversations/${await newConversation()}/transfers`, body: { toStaffId: fx.agent2, note: '转交' } }),
+  'POST /api/conversations/:id/escalations': async () => ({ url: `/api/conversations/${await newConversation()}/escalations`, body: { note: '需要工程师' } }),
+  'POST /api/conversations/:id/handoffs': async () => ({ url: `/api/conversations/${await newConversation()}/handoffs`, body: { departmentId: fx.logistics, title: '查件', dueAt: future() } }),
+  'POST /api/conversations/:id/follow-ups': async () => ({ url: `/api/conversations/${await newConversation()}/follow-ups`, body: { dueAt: future(), note: '明天回复进度' } }),
+  'GET /api/tasks': () => ({ url: '/api/tasks?status=open' }),
+  'GET /api/tasks/:id': () => ({ url: `/api/tasks/${fx.handoffTask}` }),
+  'POST /api/tasks/:id/completions': async () => ({ url: `/api/tasks/${await newHandoff(await newConversation())}/completions`, body: { result: '已处理' } }),
+  'GET /api/queues': () => ({ url: '/api/queues' }),
+  'POST /api/queues': () => ({ url: '/api/queues', body: { code: unique('walk_queue_'), name: '临时队列', channels: ['chat'] } }),
+  'PATCH /api/queues/:id': () => ({ url: `/api/queues/${fx.queue}`, body: { name: unique('队列 ') } }),
+  'GET /api/agent-states': () => ({ url: '/api/agent-states' }),
+  'GET /api/agent-states/me': () => ({ url: '/api/agent-states/me' }),
+  'PUT /api/agent-states/me': () => ({ url: '/api/agent-states/me', body: { status: 'away' } }),
+  'PUT /api/agent-states/:id': () => ({ url: `/api/agent-states/${fx.agent2}`, body: { status: 'away' } }),
+  'GET /api/canned-replies': () => ({ url: '/api/canned-replies?q=您好' }),
+  'POST /api/canned-replies': () => ({ url: '/api/canned-replies', body: { scope: 'personal', title: unique('话术'), body: '您好' } }),
+  'PATCH /api/canned-replies/:id': async (c) => ({ url: `/api/canned-replies/${await ownReply(c)}`, body: { title: unique('改名') } }),
+  'DELETE /api/canned-replies/:id': async (c) => ({ url: `/api/canned-replies/${await ownReply(c)}` }),
+  'POST /api/canned-replies/:id/renderings': () => ({ url: `/api/canned-replies/${fx.sharedReply}/renderings`, body: { conversationId: fx.conversation } }),
+
+  // The PBX signs instead of signing in: anyone holding a valid signature gets through, whatever their token.
+  'POST /api/cti/events': () => ctiEvent(unique('walk-call-')),
+  'POST /api/calls/:callId/recording': () => ctiRecording(),
+  'GET /api/conversations/:id/calls': () => ({ url: `/api/conversations/${fx.conversation}/calls` }),
+  'POST /api/conversations/:id/callbacks': async () => ({ url: `/api/conversations/${await newConversation()}/callbacks`, body: { dueAt: future(), note: '回电确认' } }),
+  'POST /api/callbacks/:taskId/dial': async () => ({ url: `/api/callbacks/${await newCallback()}/dial` }),
+  'POST /api/messages/:id/resends': async (c) => ({ url: `/api/messages/${await failedEmailReply(h.kefu, c.username)}/resends` }),
+
+  // Web chat: visitors hold a visitor token, not a sign-in (docs/chat-widget.md).
+  'GET /api/chat/ws': () => ({ url: '/api/chat/ws', ok: 426 }),
+  'POST /api/chat/attachments': async () => chatUpload((await visitorFixture()).token),
+  'GET /api/chat/attachments/:id': async () => {
+    const v = await visitorFixture();
+    return { url: `/api/chat/attachments/${v.attachment}`, headers: { 'x-kefu-visitor': v.token } };
+  },
+  'OPTIONS /api/chat/attachments': () => ({ url: '/api/chat/attachments' }),
+  'OPTIONS /api/chat/attachments/:id': () => ({ url: '/api/chat/attachments/01900000-0000-7000-8000-000000000000' }),
+  'POST /api/conversations/:id/typing': async () => ({ url: `/api/conversations/${await newConversation()}/typing`, body: { on: true } }),
+  'GET /widget.js': () => ({ url: '/widget.js' }),
+  'GET /demo/chat': () => ({ url: '/demo/chat' }),
 };
 
 function allowed(access: Access, role: Role): boolean {
@@ -203,11 +397,25 @@ describe('O2 the permission table', () => {
 
   it('O2: only the sign-in, health, landing page and API documentation are public', () => {
     const pub = ROUTES.filter((r) => r.access === 'public').map(keyOf);
-    expect(pub.filter((k) => !/^GET \/api\/docs/.test(k)).sort()).toEqual(['GET /', 'GET /api/health', 'GET /api/openapi.json', 'POST /api/auth/login']);
+    expect(pub.filter((k) => !/^GET \/api\/docs/.test(k)).sort()).toEqual([
+      'GET /',
+      'GET /api/chat/attachments/:id',
+      'GET /api/chat/ws',
+      'GET /api/health',
+      'GET /api/openapi.json',
+      'GET /demo/chat',
+      'GET /widget.js',
+      'OPTIONS /api/chat/attachments',
+      'OPTIONS /api/chat/attachments/:id',
+      'POST /api/auth/login',
+      'POST /api/calls/:callId/recording',
+      'POST /api/chat/attachments',
+      'POST /api/cti/events',
+    ]);
   });
 
-  it('O2: partner staff hold no permission of the service side', () => {
-    expect([...permissionsOf('partner')]).toEqual([]);
+  it('O2: partner staff hold no permission of the service side, only their hand-off tasks', () => {
+    expect([...permissionsOf('partner')]).toEqual(['tasks.read']);
     for (const [permission, roles] of Object.entries(PERMISSIONS)) {
       expect(roles.length, permission).toBeGreaterThan(0);
       expect(roles.every((r) => (ROLES as readonly string[]).includes(r)), permission).toBe(true);
@@ -228,6 +436,13 @@ describe('O2 route × role walk (acceptance 4)', () => {
     fx.agent2 = (await asAdmin('GET', '/api/staff?q=agent2')).data[0].id;
     fx.currentPolicy = (await asAdmin('GET', '/api/policies/current')).id;
     fx.webhook = await newWebhook();
+    fx.logistics = depts.data.find((d: { kind: string }) => d.kind === 'logistics').id;
+    fx.customer = (await asAdmin('POST', '/api/customers', { kind: 'person', name: '访问测试客户', phones: ['13800001111'] })).id;
+    fx.conversation = await newConversation();
+    fx.handoffTask = await newHandoff(fx.conversation);
+    fx.queue = (await asAdmin('GET', '/api/queues'))[0].id;
+    fx.sharedReply = (await asAdmin('POST', '/api/canned-replies', { scope: 'shared', title: '问候', body: '{customer.name}您好' })).id;
+    fx.attachment = await uploadAsAdmin(fx.conversation);
     await asAdmin('POST', '/api/staff', { username: 'gm1', password: DEMO_PASSWORD, displayName: '总经理', role: 'general_manager' });
     for (const role of ROLES) tokens.set(role, await h.login(USERNAMES[role]));
   });
@@ -239,13 +454,13 @@ describe('O2 route × role walk (acceptance 4)', () => {
       if (!build) throw new Error(`no sample request for ${key}: add one to SAMPLES in ${import.meta.url}`);
 
       const anon = await build({ role: null, username: null });
-      const anonReply = await h.api(route.method as 'GET', anon.url, { body: anon.body });
+      const anonReply = await h.api(route.method as 'GET', anon.url, { body: anon.body, headers: anon.headers });
       if (route.access === 'public') expectSuccess(anonReply, anon, 'anonymous');
       else expectError(anonReply, 401, 'auth.required');
 
       for (const role of ROLES) {
         const sample = await build({ role, username: USERNAMES[role] });
-        const reply = await h.api(route.method as 'GET', sample.url, { token: sample.token ?? tokens.get(role)!, body: sample.body });
+        const reply = await h.api(route.method as 'GET', sample.url, { token: sample.token ?? tokens.get(role)!, body: sample.body, headers: sample.headers });
         if (allowed(route.access, role)) expectSuccess(reply, sample, role);
         else expect(expectError(reply, 403, 'auth.forbidden').message, role).toContain(route.access);
       }

@@ -72,6 +72,14 @@ export class RealtimeHub {
     this.send(client, { type: 'ready', staffId: actor.id, role: actor.role, at: iso(this.clock.now()) });
   }
 
+  /**
+   * An ephemeral signal (chat typing) that is never stored: sent to the clients on this node whose
+   * user is in the audience. The sender fans it out to every node itself (see the chat gateway).
+   */
+  signal(frame: { type: string } & Record<string, unknown>, audience: Audience): void {
+    for (const c of this.clients) if (visibleTo(c.actor, audience)) this.send(c, frame);
+  }
+
   close(): void {
     clearInterval(this.heartbeat);
     for (const c of this.clients) c.socket.close(CLOSE.goingAway, 'server shutting down');

@@ -3,6 +3,7 @@ import type { App } from '../http/app-types.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, idPage } from '../http/pagination.ts';
 import { Body, IdParams, Query } from '../http/schemas.ts';
 import * as hooks from './service.ts';
+import { SIGNATURE_HEADER } from './signature.ts';
 
 const tags = ['Webhooks'];
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 });
@@ -30,7 +31,7 @@ export function webhookRoutes(app: App): void {
       schema: {
         tags,
         summary: '新建 Webhook',
-        description: `每个领域事件以 JSON POST 到 url，请求头 ${hooks.SIGNATURE_HEADER}: t=<秒>,v1=<HMAC-SHA256(secret, t + "." + body)>；失败按指数退避重试。`,
+        description: `每个领域事件以 JSON POST 到 url，请求头 ${SIGNATURE_HEADER}: t=<秒>,v1=<HMAC-SHA256(secret, t + "." + body)>；失败按指数退避重试。`,
         body: Body({ name: Type.String({ minLength: 1, maxLength: 100 }), url: Url, eventTypes: EventTypes, active: Type.Optional(Type.Boolean()) }),
         response: { 201: WithSecret },
       },

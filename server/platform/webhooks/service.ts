@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
@@ -12,6 +12,7 @@ import { Nullable, Timestamp, Uuid, iso } from '../http/schemas.ts';
 import { scheduleJob, type JobRunner } from '../jobs/runner.ts';
 import { write, type Writer } from '../write.ts';
 import { webhookDeliveries, webhooks } from './schema.ts';
+import { SIGNATURE_HEADER, sign } from './signature.ts';
 
 export const WebhookError = defineErrors('webhooks', {
   not_found: [404, { 'zh-CN': 'Webhook 不存在', 'zh-TW': 'Webhook 不存在', en: 'Webhook not found' }],
@@ -25,7 +26,6 @@ declareEventTypes({
 });
 
 export const DELIVER_JOB = 'webhook.deliver';
-export const SIGNATURE_HEADER = 'x-kefu-signature';
 const AUDIENCE: Audience = { permissions: ['webhooks.manage'] };
 const USER_AGENT = 'Kefu-Webhooks/1';
 
@@ -92,15 +92,6 @@ function assertKnownPatterns(patterns: string[]): void {
   patterns.forEach((p, i) => {
     if (!known.some((t) => matches([p], t))) throw WebhookError('unknown_event_type', { field: `eventTypes.${i}`, params: { type: p } });
   });
-}
-
-/**
- * Signature a receiver checks: HMAC-SHA256 over `${timestamp}.${body}` with the webhook's
- * secret, sent as `t=<unix seconds>,v1=<hex>`. The timestamp lets receivers refuse replays.
- */
-export function sign(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
 }
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;

@@ -1,0 +1,551 @@
+/*
+ * Kefu 在线客服挂件 — embed with one tag:
+ *   <script src="https://kefu.example.com/widget.js" data-kefu-server="https://kefu.example.com" async></script>
+ * Plain ES2019, no dependencies, served as written. Protocol: docs/chat-widget.md.
+ * Every message goes into an outbox kept in localStorage and leaves it only when the server has
+ * acknowledged it (after its transaction committed); on reconnect the whole outbox is resent with
+ * the same client ids and the server drops what it already has.
+ */
+(function () {
+  'use strict';
+  if (window.__kefuWidget) return;
+  window.__kefuWidget = true;
+
+  var script = document.currentScript || document.querySelector('script[data-kefu-server]') || document.querySelector('script[src*="widget.js"]');
+  var server = ((script && script.getAttribute('data-kefu-server')) || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
+  var wsUrl = server.replace(/^http/, 'ws') + '/api/chat/ws';
+  var title = (script && script.getAttribute('data-kefu-title')) || '在线客服';
+  var KEY = 'kefu:' + server + ':';
+
+  // ---------- storage ----------
+
+  function load(name, fallback) {
+    try {
+      var raw = localStorage.getItem(KEY + name);
+      return raw ? JSON.parse(raw) : fallback;
+    } catch (e) {
+      return fallback;
+    }
+  }
+  function save(name, value) {
+    try {
+      if (value === null) localStorage.removeItem(KEY + name);
+      else localStorage.setItem(KEY + name, JSON.stringify(value));
+    } catch (e) {
+      /* private mode or full: the outbox still lives in memory for this page */
+    }
+  }
+
+  var state = {
+    token: load('token', null),
+    contact: load('contact', null),
+    /** Unacknowledged frames, oldest first: {type, clientId, body, attachmentIds, name, phone, email, at} */
+    outbox: load('outbox', []),
+    messages: [],
+    failed: [],
+    conversation: null,
+    lastSeen: null,
+    ws: null,
+    ready: false,
+    attempt: 0,
+    reconnectTimer: null,
+    retryTimer: null,
+    open: false,
+    unread: 0,
+    queue: null,
+    agentTypingUntil: 0,
+    typingSentAt: 0,
+    typingOffTimer: null,
+    view: 'chat',
+  };
+
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
+  // ---------- DOM ----------
+
+  var host = document.createElement('div');
+  host.setAttribute('data-kefu-widget', '');
+  var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+  var css =
+    ':host{all:initial}' +
+    '*{box-sizing:border-box;font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif}' +
+    '.kf-btn{position:fixed;right:20px;bottom:20px;z-index:2147483000;background:#1f6feb;color:#fff;border:0;border-radius:24px;padding:12px 18px;font-size:15px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.2)}' +
+    '.kf-badge{display:inline-block;min-width:18px;margin-left:6px;padding:0 5px;border-radius:9px;background:#e5484d;font-size:12px;line-height:18px;text-align:center}' +
+    '.kf-panel{position:fixed;right:20px;bottom:80px;z-index:2147483000;width:360px;max-width:calc(100vw - 24px);height:540px;max-height:calc(100vh - 100px);background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden;font-size:14px;color:#222}' +
+    '.kf-head{background:#1f6feb;color:#fff;padding:10px 14px;display:flex;align-items:center;justify-content:space-between}' +
+    '.kf-head b{font-size:16px}.kf-status{font-size:12px;opacity:.85}' +
+    '.kf-x{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}' +
+    '.kf-notice{background:#fff7e6;color:#8a5a00;padding:8px 12px;font-size:13px;border-bottom:1px solid #f5e1b8}' +
+    '.kf-notice button{margin-left:8px}' +
+    '.kf-list{flex:1;overflow-y:auto;padding:12px;background:#f5f6f8}' +
+    '.kf-row{display:flex;margin:6px 0}.kf-row.me{justify-content:flex-end}.kf-row.sys{justify-content:center}' +
+    '.kf-bubble{max-width:78%;padding:8px 11px;border-radius:10px;background:#fff;white-space:pre-wrap;word-break:break-word;box-shadow:0 1px 1px rgba(0,0,0,.05)}' +
+    '.me .kf-bubble{background:#d6e6ff}.sys .kf-bubble{background:transparent;box-shadow:none;color:#777;font-size:12px;text-align:center}' +
+    '.kf-meta{font-size:11px;color:#888;margin-top:3px}.kf-fail{color:#c62828}' +
+    '.kf-file{display:block;color:#1f6feb;cursor:pointer;text-decoration:underline;margin-top:4px;background:none;border:0;padding:0;font-size:13px;text-align:left}' +
+    '.kf-typing{font-size:12px;color:#888;padding:0 14px;height:18px}' +
+    '.kf-compose{display:flex;gap:6px;padding:8px;border-top:1px solid #e6e8eb;align-items:flex-end}' +
+    '.kf-compose textarea{flex:1;resize:none;height:60px;border:1px solid #d0d4d9;border-radius:8px;padding:6px 8px;font-size:14px}' +
+    '.kf-compose button,.kf-form button,.kf-notice button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:7px 12px;cursor:pointer;font-size:13px}' +
+    '.kf-compose button.kf-plain,.kf-form button.kf-plain{background:#eef1f5;color:#333}' +
+    'button[disabled]{opacity:.5;cursor:not-allowed}' +
+    '.kf-form{flex:1;overflow-y:auto;padding:16px}.kf-form p{margin:0 0 10px;color:#555}' +
+    '.kf-form label{display:block;margin:8px 0 3px;font-size:13px;color:#444}' +
+    '.kf-form input,.kf-form textarea{width:100%;border:1px solid #d0d4d9;border-radius:6px;padding:7px 8px;font-size:14px}' +
+    '.kf-form textarea{height:100px;resize:vertical}.kf-actions{margin-top:14px;display:flex;gap:8px}' +
+    '.kf-err{color:#c62828;font-size:12px;min-height:16px;margin-top:6px}';
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k];
+      else if (k === 'class') node.className = attrs[k];
+      else if (k.indexOf('on') === 0) node.addEventListener(k.slice(2), attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  var badge = el('span', { class: 'kf-badge', style: 'display:none' });
+  var button = el('button', { class: 'kf-btn', type: 'button', 'aria-label': title, onclick: toggle }, [document.createTextNode('💬 ' + title), badge]);
+  var statusLine = el('div', { class: 'kf-status', text: '' });
+  var notice = el('div', { class: 'kf-notice', style: 'display:none' });
+  var list = el('div', { class: 'kf-list', role: 'log', 'aria-live': 'polite' });
+  var typingLine = el('div', { class: 'kf-typing' });
+  var input = el('textarea', { placeholder: '请输入您的问题，Enter 发送，Shift+Enter 换行', 'aria-label': '消息', maxlength: '5000' });
+  var fileInput = el('input', { type: 'file', style: 'display:none' });
+  var attachBtn = el('button', { type: 'button', class: 'kf-plain', title: '发送附件', text: '附件' });
+  var sendBtn = el('button', { type: 'button', text: '发送' });
+  var compose = el('div', { class: 'kf-compose' }, [input, attachBtn, sendBtn, fileInput]);
+  var chatView = el('div', { style: 'display:flex;flex-direction:column;flex:1;min-height:0' }, [notice, list, typingLine, compose]);
+  var formView = el('div', { class: 'kf-form', style: 'display:none' });
+  var panel = el('div', { class: 'kf-panel', style: 'display:none', role: 'dialog', 'aria-label': title }, [
+    el('div', { class: 'kf-head' }, [el('div', {}, [el('b', { text: title }), statusLine]), el('button', { class: 'kf-x', type: 'button', 'aria-label': '关闭', text: '×', onclick: toggle })]),
+    chatView,
+    formView,
+  ]);
+  root.appendChild(el('style', { text: css }));
+  root.appendChild(panel);
+  root.appendChild(button);
+
+  function mount() {
+    document.body.appendChild(host);
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+
+  // ---------- views ----------
+
+  function toggle() {
+    state.open = !state.open;
+    panel.style.display = state.open ? 'flex' : 'none';
+    if (!state.open) return;
+    state.unread = 0;
+    renderBadge();
+    if (!state.token && !state.contact) return showPrechat();
+    connect();
+    input.focus();
+  }
+
+  function renderBadge() {
+    badge.textContent = String(state.unread);
+    badge.style.display = state.unread > 0 ? 'inline-block' : 'none';
+  }
+
+  function field(label, name, type, value, extra) {
+    var attrs = { name: name, type: type || 'text', value: value || '' };
+    Object.keys(extra || {}).forEach(function (k) { attrs[k] = extra[k]; });
+    return [el('label', { text: label }), el('input', attrs)];
+  }
+
+  function showForm(nodes) {
+    state.view = 'form';
+    formView.textContent = '';
+    nodes.forEach(function (n) { formView.appendChild(n); });
+    chatView.style.display = 'none';
+    formView.style.display = 'block';
+  }
+
+  function showChat() {
+    state.view = 'chat';
+    formView.style.display = 'none';
+    chatView.style.display = 'flex';
+  }
+
+  function valueOf(form, name) {
+    var node = form.querySelector('[name="' + name + '"]');
+    return node && node.value.trim() ? node.value.trim() : undefined;
+  }
+
+  var PHONE = /^\+?[0-9][0-9 \-]{4,18}[0-9]$/;
+  var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+  function contactError(c) {
+    if (c.phone && !PHONE.test(c.phone)) return '手机号格式不正确';
+    if (c.email && !EMAIL.test(c.email)) return '邮箱格式不正确';
+    return '';
+  }
+
+  function showPrechat() {
+    var err = el('div', { class: 'kf-err' });
+    var form = el('form', {}, [el('p', { text: '您好！留下联系方式便于我们回访（均可不填）。' })]
+      .concat(field('称呼', 'name', 'text', '', { maxlength: '50', autocomplete: 'name' }))
+      .concat(field('手机号', 'phone', 'tel', '', { maxlength: '20', autocomplete: 'tel' }))
+      .concat(field('邮箱', 'email', 'email', '', { maxlength: '200', autocomplete: 'email' }))
+      .concat([err, el('div', { class: 'kf-actions' }, [el('button', { type: 'submit', text: '开始咨询' }), el('button', { type: 'button', class: 'kf-plain', text: '跳过', onclick: function () { start({}); } })])]));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var c = { name: valueOf(form, 'name'), phone: valueOf(form, 'phone'), email: valueOf(form, 'email') };
+      var problem = contactError(c);
+      if (problem) return (err.textContent = problem);
+      start(c);
+    });
+    showForm([form]);
+  }
+
+  function start(contact) {
+    state.contact = contact;
+    save('contact', contact);
+    showChat();
+    connect();
+    input.focus();
+  }
+
+  function showLeaveMessage() {
+    var c = state.contact || {};
+    var err = el('div', { class: 'kf-err' });
+    var form = el('form', {}, [el('p', { text: (state.queue && state.queue.text) || '请留下您的问题和联系方式，我们会尽快回复。' })]
+      .concat(field('称呼', 'name', 'text', c.name, { maxlength: '50' }))
+      .concat(field('手机号', 'phone', 'tel', c.phone, { maxlength: '20' }))
+      .concat(field('邮箱', 'email', 'email', c.email, { maxlength: '200' }))
+      .concat([el('label', { text: '留言内容' }), el('textarea', { name: 'body', maxlength: '5000', required: '' })])
+      .concat([err, el('div', { class: 'kf-actions' }, [el('button', { type: 'submit', text: '提交留言' }), el('button', { type: 'button', class: 'kf-plain', text: '返回', onclick: showChat })])]));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var body = valueOf(form, 'body');
+      var contact = { name: valueOf(form, 'name'), phone: valueOf(form, 'phone'), email: valueOf(form, 'email') };
+      if (!body) return (err.textContent = '请填写留言内容');
+      if (!contact.phone && !contact.email) return (err.textContent = '请至少留下手机号或邮箱，便于我们联系您');
+      var problem = contactError(contact);
+      if (problem) return (err.textContent = problem);
+      state.contact = contact;
+      save('contact', contact);
+      enqueue({ type: 'leave_message', body: body, name: contact.name, phone: contact.phone, email: contact.email });
+      showChat();
+    });
+    showForm([form]);
+  }
+
+  // ---------- messages ----------
+
+  function formatSize(n) {
+    return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB';
+  }
+
+  function download(file) {
+    fetch(server + '/api/chat/attachments/' + encodeURIComponent(file.id), { headers: { 'X-Kefu-Visitor': state.token } })
+      .then(function (res) {
+        if (!res.ok) throw new Error(String(res.status));
+        return res.blob();
+      })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var a = el('a', { href: url, download: file.fileName });
+        root.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+      })
+      .catch(function () { flash('附件下载失败，请稍后再试'); });
+  }
+
+  function bubble(m, pending, failure) {
+    var mine = m.author === 'customer';
+    var row = el('div', { class: 'kf-row ' + (m.author === 'system' ? 'sys' : mine ? 'me' : 'them') });
+    var box = el('div', { class: 'kf-bubble' }, [document.createTextNode(m.body)]);
+    (m.attachments || []).forEach(function (f) {
+      box.appendChild(el('button', { type: 'button', class: 'kf-file', text: '📎 ' + f.fileName + '（' + formatSize(f.size) + '）', onclick: function () { download(f); } }));
+    });
+    var when = m.createdAt ? new Date(m.createdAt).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' }) : '';
+    var meta = failure ? el('div', { class: 'kf-meta kf-fail', text: '发送失败：' + failure }) : el('div', { class: 'kf-meta', text: pending ? '发送中…' : (m.author === 'agent' ? '客服 ' : '') + when });
+    box.appendChild(meta);
+    row.appendChild(box);
+    return row;
+  }
+
+  function render() {
+    var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    list.textContent = '';
+    if (state.messages.length === 0 && state.outbox.length === 0 && state.failed.length === 0) {
+      list.appendChild(el('div', { class: 'kf-row sys' }, [el('div', { class: 'kf-bubble', text: '您好，请问有什么可以帮您？' })]));
+    }
+    state.messages.forEach(function (m) { list.appendChild(bubble(m, false)); });
+    state.failed.forEach(function (f) { list.appendChild(bubble({ author: 'customer', body: f.body }, false, f.reason)); });
+    state.outbox.forEach(function (o) { list.appendChild(bubble({ author: 'customer', body: o.body, attachments: o.files }, true)); });
+    if (atBottom || state.outbox.length) list.scrollTop = list.scrollHeight;
+    attachBtn.disabled = !state.conversation || state.conversation.status === 'closed';
+    attachBtn.title = attachBtn.disabled ? '请先发送一条消息，再上传附件' : '发送附件';
+  }
+
+  /** Messages arrive from the welcome, from pushes and after acks; each is shown once, in id (time) order. */
+  function addMessages(incoming) {
+    var known = {};
+    state.messages.forEach(function (m) { known[m.id] = true; });
+    var fresh = incoming.filter(function (m) { return !known[m.id]; });
+    if (fresh.length === 0) return;
+    state.messages = state.messages.concat(fresh).sort(function (a, b) { return a.id < b.id ? -1 : a.id > b.id ? 1 : 0; });
+    state.lastSeen = state.messages[state.messages.length - 1].id;
+    var fromAgent = fresh.filter(function (m) { return m.author !== 'customer'; });
+    if (fromAgent.length) state.agentTypingUntil = 0;
+    if (!state.open) {
+      state.unread += fromAgent.length;
+      renderBadge();
+    }
+    render();
+    renderTyping();
+  }
+
+  /** A passing notice (upload progress, an error) shown for 5 s over the standing one. */
+  var flashed = { text: '', until: 0 };
+  function flash(text) {
+    flashed = { text: text, until: Date.now() + 5000 };
+    renderNotice();
+    setTimeout(renderNotice, 5100);
+  }
+
+  function renderNotice() {
+    var q = state.queue;
+    var c = state.conversation;
+    notice.textContent = '';
+    var text = '';
+    if (Date.now() < flashed.until) text = flashed.text;
+    else if (!state.ready) text = state.attempt > 0 ? '连接已断开，正在重新连接…' : '正在连接…';
+    else if (c && c.status === 'closed') text = '本次会话已结束。如还需帮助，发送新消息即可开始新的咨询。';
+    else if (c && c.status === 'resolved') text = '客服已将问题标记为已解决。如仍有疑问，请直接回复。';
+    else if (q) text = q.text;
+    if (!text) return (notice.style.display = 'none');
+    notice.style.display = 'block';
+    notice.appendChild(document.createTextNode(text));
+    if (text === (q && q.text) && state.ready && q.leaveMessage) notice.appendChild(el('button', { type: 'button', text: '留言', onclick: showLeaveMessage }));
+  }
+
+  function renderStatus() {
+    var c = state.conversation;
+    statusLine.textContent = !state.ready ? '连接中…' : c && c.assigned && c.status !== 'closed' ? '客服已接入' : state.queue && state.queue.reason === 'no_agent_online' ? '客服不在线' : '在线';
+  }
+
+  function renderTyping() {
+    var on = Date.now() < state.agentTypingUntil;
+    typingLine.textContent = on ? '客服正在输入…' : '';
+  }
+
+  // ---------- connection ----------
+
+  function connect() {
+    if (state.ws || !window.WebSocket) return;
+    clearTimeout(state.reconnectTimer);
+    var ws = new WebSocket(wsUrl);
+    state.ws = ws;
+    ws.onopen = function () {
+      var c = state.contact || {};
+      var hello = { type: 'hello' };
+      if (state.token) hello.visitorToken = state.token;
+      if (c.name) hello.name = c.name;
+      if (c.phone) hello.phone = c.phone;
+      if (c.email) hello.email = c.email;
+      if (state.lastSeen) hello.lastSeenMessageId = state.lastSeen;
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = function (ev) {
+      var f;
+      try {
+        f = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      onFrame(f);
+    };
+    ws.onclose = function () {
+      state.ws = null;
+      state.ready = false;
+      renderNotice();
+      renderStatus();
+      // Backoff with jitter: 1 s, 2 s, 4 s … up to 30 s, so a restarted server is not stampeded.
+      var delay = Math.min(30000, 1000 * Math.pow(2, state.attempt)) * (0.5 + Math.random() / 2);
+      state.attempt += 1;
+      state.reconnectTimer = setTimeout(connect, delay);
+    };
+  }
+
+  function sendFrame(f) {
+    if (state.ws && state.ready && state.ws.readyState === 1) state.ws.send(JSON.stringify(f));
+  }
+
+  function frameOf(o) {
+    var f = { type: o.type, clientId: o.clientId, body: o.body };
+    if (o.attachmentIds && o.attachmentIds.length) f.attachmentIds = o.attachmentIds;
+    if (o.type === 'leave_message') {
+      if (o.name) f.name = o.name;
+      if (o.phone) f.phone = o.phone;
+      if (o.email) f.email = o.email;
+    }
+    return f;
+  }
+
+  /** Everything not yet acknowledged, in the order it was written; duplicates are dropped by the server. */
+  function flushOutbox() {
+    state.outbox.forEach(function (o) { sendFrame(frameOf(o)); });
+  }
+
+  function enqueue(o) {
+    o.clientId = newClientId();
+    o.at = new Date().toISOString();
+    state.outbox.push(o);
+    save('outbox', state.outbox);
+    render();
+    sendFrame(frameOf(o));
+    if (!state.ws) connect();
+  }
+
+  /** Takes a frame out of the outbox: stored (ack, shown at once under its server id) or refused for good. */
+  function settle(clientId, failure, ack) {
+    var entry = null;
+    state.outbox = state.outbox.filter(function (o) {
+      if (o.clientId !== clientId) return true;
+      entry = o;
+      return false;
+    });
+    save('outbox', state.outbox);
+    if (entry && failure) state.failed.push({ body: entry.body, reason: failure });
+    if (entry && ack) {
+      addMessages([{ id: ack.messageId, conversationId: ack.conversationId, author: 'customer', body: entry.body, clientId: clientId, attachments: entry.files || [], createdAt: new Date().toISOString() }]);
+    }
+    render();
+  }
+
+  function onFrame(f) {
+    switch (f.type) {
+      case 'welcome':
+        state.ready = true;
+        state.attempt = 0;
+        state.token = f.visitorToken;
+        save('token', f.visitorToken);
+        state.conversation = f.conversation;
+        if (f.conversation && f.conversation.assigned) state.queue = null;
+        addMessages(f.messages || []);
+        render();
+        flushOutbox();
+        break;
+      case 'ack':
+        settle(f.clientId, null, f);
+        break;
+      case 'message':
+        addMessages([f.message]);
+        break;
+      case 'conversation':
+        if (!state.conversation || state.conversation.id === f.conversation.id || f.conversation.id > state.conversation.id) state.conversation = f.conversation;
+        // An agent has it: the server stops sending queue frames, so the last one must not linger.
+        if (state.conversation.assigned) state.queue = null;
+        render();
+        break;
+      case 'queue':
+        state.queue = f;
+        break;
+      case 'typing':
+        state.agentTypingUntil = f.on ? Date.now() + 6000 : 0;
+        renderTyping();
+        break;
+      case 'history':
+        addMessages(f.messages || []);
+        break;
+      case 'error':
+        // A hello refused for its contact details (edited storage, stricter server): reconnect without them.
+        if (!state.ready && f.code === 'chat.invalid_frame' && state.contact && Object.keys(state.contact).length) {
+          state.contact = {};
+          save('contact', state.contact);
+          if (state.ws) state.ws.close();
+        } else if (f.clientId && !f.retry) settle(f.clientId, f.message);
+        else if (f.clientId) scheduleRetry();
+        else flash(f.message);
+        break;
+    }
+    renderNotice();
+    renderStatus();
+  }
+
+  /** The server failed or was busy: the outbox is sent again a little later on the same connection. */
+  function scheduleRetry() {
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(flushOutbox, 3000 + Math.random() * 2000);
+  }
+
+  // ---------- composing ----------
+
+  function send() {
+    var body = input.value.trim();
+    if (!body) return;
+    input.value = '';
+    typingOff();
+    enqueue({ type: 'message', body: body });
+  }
+
+  function typingOff() {
+    clearTimeout(state.typingOffTimer);
+    if (state.typingSentAt) sendFrame({ type: 'typing', on: false });
+    state.typingSentAt = 0;
+  }
+
+  sendBtn.addEventListener('click', send);
+  input.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) {
+      ev.preventDefault();
+      send();
+    }
+  });
+  input.addEventListener('input', function () {
+    // At most one "typing" every 3 s; "stopped" after 5 s without a keystroke.
+    if (Date.now() - state.typingSentAt > 3000) {
+      state.typingSentAt = Date.now();
+      sendFrame({ type: 'typing', on: true });
+    }
+    clearTimeout(state.typingOffTimer);
+    state.typingOffTimer = setTimeout(typingOff, 5000);
+  });
+
+  attachBtn.addEventListener('click', function () { fileInput.click(); });
+  fileInput.addEventListener('change', function () {
+    var file = fileInput.files && fileInput.files[0];
+    fileInput.value = '';
+    if (!file || !state.token) return;
+    var form = new FormData();
+    form.append('file', file, file.name);
+    attachBtn.disabled = true;
+    flash('正在上传 ' + file.name + '…');
+    fetch(server + '/api/chat/attachments', { method: 'POST', headers: { 'X-Kefu-Visitor': state.token }, body: form })
+      .then(function (res) {
+        return res.json().then(function (body) {
+          if (!res.ok) throw new Error((body && body.error && body.error.message) || '上传失败');
+          return body;
+        });
+      })
+      .then(function (a) {
+        renderNotice();
+        enqueue({ type: 'message', body: '[附件] ' + a.fileName, attachmentIds: [a.id], files: [a] });
+      })
+      .catch(function (e) { flash('附件上传失败：' + e.message); })
+      .then(function () { render(); });
+  });
+
+  setInterval(renderTyping, 1000);
+  render();
+  renderNotice();
+  renderStatus();
+  // A returning visitor (token kept) or one with unsent messages reconnects at once to receive replies.
+  if (state.token || state.outbox.length) connect();
+})();
