@@ -38,6 +38,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+export async function startRelay(): Promise<Server> {
+  const { child, match } = await startProcess(['--import', 'tsx', 'bench/ws-relay.ts'], {}, /listening (\d+)/);
+  return { url: `ws://127.0.0.1:${match[1]}`, stop: () => stopProcess(child) };
+}
+
 export async function startBaseline(): Promise<Server> {
   const { child, match } = await startProcess(['--import', 'tsx', 'bench/hello-server.ts'], {}, /listening (\d+)/);
   return { url: `http://127.0.0.1:${match[1]}`, stop: () => stopProcess(child) };

@@ -66,9 +66,8 @@ function domainOf(policy: PolicyDocument, problemType: string | null | undefined
 
 // ---------- create ----------
 
-export interface NewConversation {
-  channel: string;
-  customerId: string;
+/** What an agent may change on a conversation; a new one takes the same fields. */
+export interface ConversationPatchInput {
   subject?: string | null;
   priority?: Priority;
   tags?: string[];
@@ -76,6 +75,11 @@ export interface NewConversation {
   problemType?: string | null;
   businessDomain?: string | null;
   intake?: Intake;
+}
+
+export interface NewConversation extends ConversationPatchInput {
+  channel: string;
+  customerId: string;
   leftMessage?: boolean;
   visitorId?: string | null;
   /** The customer's first words, if the contact started with a message. */
@@ -408,15 +412,6 @@ export async function listConversations(ctx: Ctx, f: ConversationFilter): Promis
 
 // ---------- update ----------
 
-export interface ConversationPatchInput {
-  subject?: string | null;
-  priority?: Priority;
-  tags?: string[];
-  skill?: string | null;
-  problemType?: string | null;
-  businessDomain?: string | null;
-  intake?: Intake;
-}
 
 export async function updateDetails(ctx: Ctx, id: string, input: ConversationPatchInput): Promise<ConversationView> {
   const after = await write(ctx, async (w) => {

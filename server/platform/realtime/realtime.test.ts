@@ -2,8 +2,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, DEMO_PASSWORD, type Harness } from '../../../test/support/kefu.ts';
+import { guarded } from '../../../test/support/guard.ts';
 
-const GUARD_MS = 15_000;
 
 let h: Harness;
 let base: string;
@@ -35,22 +35,6 @@ afterEach(() => {
 
 type Message = { type: string; [k: string]: any };
 
-/** Rejects after GUARD_MS: only a guard against a hang, never what a test relies on. */
-function guarded<T>(what: string, run: (resolve: (v: T) => void, reject: (e: Error) => void) => void, ms = GUARD_MS): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    run(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
 
 class Client {
   readonly messages: Message[] = [];

@@ -12,8 +12,8 @@ import { customers } from '../../customers/schema.ts';
 import { conversations, messages } from '../../conversations/schema.ts';
 import { addSystemMessage } from '../../conversations/service.ts';
 import { visitorIdOf } from './service.ts';
+import { guarded } from '../../../../test/support/guard.ts';
 
-const GUARD_MS = 15_000;
 const ATTACHMENT_MAX = 200_000;
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
@@ -40,22 +40,6 @@ afterEach(() => {
 
 type Frame = { type: string; [k: string]: any };
 
-/** Rejects after GUARD_MS: only a guard against a hang, never what a test relies on. */
-function guarded<T>(what: string, run: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), GUARD_MS);
-    run(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}
 
 /** One WebSocket (visitor or staff) and every frame it has read. */
 class Peer {
