@@ -3,7 +3,7 @@ import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { write } from '../../platform/write.ts';
-import { customerOrders, customers } from '../customers/schema.ts';
+import { customerBrief, latestOrderNumber } from '../customers/lookup.ts';
 import { staff } from '../org/schema.ts';
 import { findVisible } from './record.ts';
 import { cannedReplies } from './schema.ts';
@@ -114,13 +114,9 @@ export async function renderCanned(ctx: Ctx, id: string, conversationId: string)
   const [reply] = await ctx.db.select().from(cannedReplies).where(and(eq(cannedReplies.id, id), visible(ctx))).limit(1);
   if (!reply) throw CannedError('not_found');
   const conv = await findVisible(ctx.db, ctx.actor, conversationId);
-  const [customer] = await ctx.db.select({ name: customers.name }).from(customers).where(eq(customers.id, conv.customerId)).limit(1);
+  const customer = await customerBrief(ctx.db, conv.customerId);
   const [agent] = ctx.actor.id ? await ctx.db.select({ name: staff.displayName }).from(staff).where(eq(staff.id, ctx.actor.id)).limit(1) : [];
-  let orderNumber = conv.intake.orderNumber ?? null;
-  if (!orderNumber) {
-    const [latest] = await ctx.db.select({ number: customerOrders.number }).from(customerOrders).where(eq(customerOrders.customerId, conv.customerId)).orderBy(desc(customerOrders.orderedAt)).limit(1);
-    orderNumber = latest?.number ?? null;
-  }
+  const orderNumber = conv.intake.orderNumber ?? (await latestOrderNumber(ctx.db, conv.customerId));
   const values: Record<string, string | null> = {
     'customer.name': customer?.name ?? null,
     'agent.name': agent?.name ?? ctx.actor.name,

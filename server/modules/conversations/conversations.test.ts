@@ -187,6 +187,19 @@ describe('CH6 routing', () => {
     expect(regular.queueId).toBe(queues.find((q: { code: string }) => q.code === 'online').id);
   });
 
+  it('CH6: a conversation needing a skill goes to the queue of that skill and its members', async () => {
+    await online('agent1', 'agent2');
+    const agent2 = await staffId('agent2');
+    const refunds = await h.api('POST', '/api/queues', { as: 'lead1', body: { code: 'refunds', name: '退款专席', channels: ['chat', 'email'], skills: ['refund'], strategy: 'least_busy', memberIds: [agent2] } });
+    expect(refunds.status).toBe(201);
+    const skilled = await open({ skill: 'refund' });
+    expect(skilled).toMatchObject({ queueId: refunds.body.id, assigneeId: agent2 });
+    const plain = await open();
+    expect(plain.queueId).not.toBe(refunds.body.id);
+    expectError(await h.api('POST', '/api/queues', { as: 'agent1', body: { code: 'mine', name: '我的', channels: ['chat'] } }), 403);
+    expectError(await h.api('POST', '/api/queues', { as: 'lead1', body: { code: 'refunds', name: '重复', channels: ['chat'] } }), 409, 'routing.queue_code_taken');
+  });
+
   it('CH6: an agent going offline hands their chats to an online colleague, with the reason', async () => {
     await online('agent1');
     const conv = await open();

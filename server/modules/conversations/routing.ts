@@ -6,7 +6,7 @@ import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes } from '../../platform/events/outbox.ts';
 import { PERMISSIONS } from '../../platform/rbac/permissions.ts';
 import { write, type Writer } from '../../platform/write.ts';
-import { customers } from '../customers/schema.ts';
+import { customerBrief } from '../customers/lookup.ts';
 import { staff } from '../org/schema.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { ConversationError, findVisible, updateConversation } from './record.ts';
@@ -80,8 +80,7 @@ export async function assign(w: Writer, conv: ConversationRow, staffId: string |
 
 /** The queue a conversation belongs in: channel must match; skill and tier narrow when the queue names them. */
 export async function matchQueue(db: Executor, conv: Pick<ConversationRow, 'channel' | 'skill' | 'customerId'>): Promise<string | null> {
-  const [customer] = await db.select({ tier: customers.tier }).from(customers).where(eq(customers.id, conv.customerId)).limit(1);
-  const tier = customer?.tier ?? null;
+  const tier = (await customerBrief(db, conv.customerId))?.tier ?? null;
   const candidates = await db
     .select()
     .from(queues)

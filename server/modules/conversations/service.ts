@@ -4,7 +4,7 @@ import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
 import type { FileStore } from '../../platform/files/store.ts';
 import { write, type Writer } from '../../platform/write.ts';
-import { customers } from '../customers/schema.ts';
+import { customerBrief } from '../customers/lookup.ts';
 import type { PolicyDocument } from '../policy/document.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { sendOutbound, type MessageRow } from './outbound.ts';
@@ -105,8 +105,7 @@ export async function insertConversation(w: Writer, input: NewConversation, limi
   const policy = await currentPolicy(w.tx);
   checkCatalogue(policy, input);
   if (input.message) checkBody(input.message.body, limits);
-  const [customer] = await w.tx.select({ id: customers.id }).from(customers).where(eq(customers.id, input.customerId)).limit(1);
-  if (!customer) throw ConversationError('customer_not_found', { field: 'customerId' });
+  if (!(await customerBrief(w.tx, input.customerId))) throw ConversationError('customer_not_found', { field: 'customerId' });
   const [row] = await w.tx
     .insert(conversations)
     .values({

@@ -1,11 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import { declareEventTypes } from '../../platform/events/outbox.ts';
 import type { Writer } from '../../platform/write.ts';
 import type { PolicyDocument } from '../policy/document.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { CUSTOMER_AUDIENCE } from './audience.ts';
-import { customers } from './schema.ts';
+import { customerOrders, customers } from './schema.ts';
 import { tierFor } from './tiers.ts';
 import { CustomerView, customerView } from './views.ts';
 
@@ -114,4 +115,22 @@ async function findByContact(w: Writer, phone: string, email: string) {
     if (row) return row;
   }
   return null;
+}
+
+export interface CustomerBrief {
+  id: string;
+  name: string;
+  tier: string | null;
+}
+
+/** What other modules need of an archive (routing by tier, reply variables); they never read the tables. */
+export async function customerBrief(db: Executor, id: string): Promise<CustomerBrief | null> {
+  const [row] = await db.select({ id: customers.id, name: customers.name, tier: customers.tier }).from(customers).where(eq(customers.id, id)).limit(1);
+  return row ?? null;
+}
+
+/** The customer's most recent order number, for `{order.number}` when the conversation names none. */
+export async function latestOrderNumber(db: Executor, customerId: string): Promise<string | null> {
+  const [row] = await db.select({ number: customerOrders.number }).from(customerOrders).where(eq(customerOrders.customerId, customerId)).orderBy(desc(customerOrders.orderedAt)).limit(1);
+  return row?.number ?? null;
 }
