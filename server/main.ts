@@ -67,6 +67,7 @@ async function banner(database: Database, config: Config, url: string): Promise<
     `  Kefu 客服 v${VERSION} 已启动`,
     `  地址 URL        ${url}`,
     `  接口文档 API    ${url}/api/docs`,
+    `  在线客服演示    ${url}/demo/chat`,
     `  数据库 DB       ${database.kind === 'pglite' ? `PGlite（嵌入式） ${database.location}` : `PostgreSQL ${database.location}`}`,
     `  预设 Preset     ${preset ? `${preset.name} — ${preset.title}` : '（未初始化）'}`,
   ];
