@@ -34,6 +34,10 @@ describe('C4 masking formats', () => {
     expect(maskLandline('+86-10-12345678')).toBe('+86-10-****5678');
     expect(maskLandline('87654321')).toBe('****4321');
     expect(maskLandline('010-12345678转123')).toBe('010-****5678');
+    // Digits only, as customer archives store them: the area code is found by its first digits.
+    expect(maskLandline('01012345678')).toBe('010****5678');
+    expect(maskLandline('075512345678')).toBe('0755****5678');
+    expect(maskPhone('02112345678')).toBe('021****5678');
   });
 
   it('C4: a phone of unknown kind is masked as a mobile or a landline by its digits', () => {

@@ -24,6 +24,9 @@ export function maskMobile(value: string): string {
 
 /** 010-12345678 → 010-****5678; +86-10-12345678 → +86-10-****5678; 87654321 → ****4321. */
 export function maskLandline(value: string): string {
+  // Stored without separators (as normalised archives keep them): area code 01x/02x is three digits, others four.
+  const bare = /^(0[12]\d|0[3-9]\d{2})(\d{7,8})$/.exec(value.trim());
+  if (bare) return `${bare[1]}****${bare[2]!.slice(-4)}`;
   const m = /^((?:(?:\+|00)86[\s-]?)?(?:\(0?\d{2,3}\)|0?\d{2,3})[\s-]?)?(\d{3,4}[\s-]?\d{4})(?:(?:[\s-]|转|ext\.?)\d{1,6})?$/i.exec(value.trim());
   if (m) return `${m[1] ?? ''}****${m[2]!.slice(-4)}`;
   return maskMobile(value);
