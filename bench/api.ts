@@ -8,17 +8,11 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { freshPostgres, measure, startBaseline, startKefu, table, type Measure, type Server } from './support.ts';
+import { freshPostgres, json, measure, startBaseline, startKefu, table, type Measure, type Server } from './support.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
-
-async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 async function benchKefu(label: string, server: Server, baseline: Measure): Promise<Measure[]> {
   const { token } = await json<{ token: string }>(`${server.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'kefu-demo' }) });

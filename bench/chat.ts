@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { freshPostgres, startKefu, startRelay } from './support.ts';
+import { freshPostgres, json, startKefu, startRelay } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -139,14 +139,6 @@ async function benchRelay(): Promise<Result> {
     for (const s of sockets) s.terminate();
     await relay.stop();
   }
-}
-
-async function json<T>(url: string, init: RequestInit & { token?: string } = {}): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(url, { ...init, headers });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 async function benchKefu(label: string, databaseUrl: string | null): Promise<Result> {

@@ -12,7 +12,7 @@ import { newId } from '../server/db/columns.ts';
 import { conversations, customers, messages, queues, staff } from '../server/db/schema.ts';
 import { systemClock } from '../server/platform/clock.ts';
 import { initOrganisation } from '../server/presets/load.ts';
-import { benchDataDir, freshPostgres, measure, startBaseline, startKefu, table, type Measure, type Server } from './support.ts';
+import { benchDataDir, freshPostgres, json, measure, startBaseline, startKefu, table, type Measure, type Server } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -91,12 +91,6 @@ async function seed(target: { dataDir?: string; databaseUrl?: string }): Promise
   } finally {
     await database.close();
   }
-}
-
-async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 async function benchKefu(label: string, server: Server, baseline: Measure): Promise<Measure[]> {

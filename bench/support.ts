@@ -113,3 +113,13 @@ export function table(rows: Array<Measure & { ratio?: number }>): string {
   );
   return [head, ...lines].join('\n');
 }
+
+/** A JSON call to the server under test; `token` signs it in. */
+export async function json<T>(url: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+  const { token, ...rest } = init;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...((rest.headers as Record<string, string>) ?? {}) };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { ...rest, headers });
+  if (!res.ok) throw new Error(`${rest.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}

@@ -144,8 +144,7 @@ export async function route(w: Writer, conv: ConversationRow): Promise<Conversat
   const chosen = pool[0];
   if (!chosen) {
     if (conv.queueId === queueId) return conv;
-    const [q] = await w.tx.select({ teamId: queues.teamId }).from(queues).where(eq(queues.id, queueId)).limit(1);
-    return updateConversation(w, conv, { queueId, teamId: conv.teamId ?? q?.teamId ?? null });
+    return updateConversation(w, conv, { queueId, teamId: conv.teamId ?? queue.teamId });
   }
   const detail =
     queue.strategy === 'least_busy'
