@@ -36,6 +36,12 @@ import { ChatGateway } from './modules/channels/chat/gateway.ts';
 import { chatRoutes } from './modules/channels/chat/routes.ts';
 import { startEmailReceiver, type EmailReceiver } from './modules/channels/email/receiver.ts';
 import { emailRoutes } from './modules/channels/email/routes.ts';
+// Conversation hooks run in import order: SLA clocks first, so surveys and callbacks see their due times.
+import { slaRoutes } from './modules/sla/routes.ts';
+import { surveyRoutes } from './modules/surveys/routes.ts';
+import { complaintRoutes } from './modules/complaints/routes.ts';
+import { kpiRoutes } from './modules/kpi/routes.ts';
+import { notificationRoutes } from './modules/notifications/routes.ts';
 import { installEmailOutbound } from './modules/channels/email/sender.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -148,6 +154,11 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   installEmailOutbound(jobs, { config, files });
   emailRoutes(app);
   phoneRoutes(app, { files, config });
+  slaRoutes(app, { jobs });
+  surveyRoutes(app, { jobs, config });
+  complaintRoutes(app, { jobs, files, config });
+  kpiRoutes(app);
+  notificationRoutes(app);
   auditRoutes(app);
   revealRoutes(app);
   webhookRoutes(app);

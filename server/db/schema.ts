@@ -9,3 +9,7 @@ export * from '../platform/webhooks/schema.ts';
 export * from '../modules/customers/schema.ts';
 export * from '../modules/conversations/schema.ts';
 export * from '../modules/channels/schema.ts';
+export * from '../modules/sla/schema.ts';
+export * from '../modules/notifications/schema.ts';
+export * from '../modules/surveys/schema.ts';
+export * from '../modules/complaints/schema.ts';

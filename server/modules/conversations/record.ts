@@ -4,7 +4,8 @@ import type { Actor } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
 import type { Writer } from '../../platform/write.ts';
-import { conversationTasks, conversations, queueMembers } from './schema.ts';
+import { newId } from '../../db/columns.ts';
+import { conversationReopens, conversationTasks, conversations, queueMembers } from './schema.ts';
 import { ConversationView, conversationView, type ConversationRow } from './views.ts';
 
 export const ConversationError = defineErrors('conversation', {
@@ -79,12 +80,55 @@ const clockRuns = (r: Pick<ConversationRow, 'channel' | 'status' | 'assigneeId'>
 
 export type ConversationPatch = Partial<Omit<ConversationRow, 'id' | 'number' | 'createdAt'>>;
 
+/** Who or what reopened a resolved or closed conversation, and why (S3). */
+export interface Reopen {
+  source: 'customer_message' | 'confirmation' | 'callback' | 'agent';
+  reason?: string | null;
+}
+
+export type ConversationHook = (w: Writer, before: ConversationRow | null, after: ConversationRow) => Promise<void>;
+const hooks: ConversationHook[] = [];
+
 /**
- * Applies a change, keeps the AHT clock, and records audit + event. `quiet` is for bookkeeping
- * (message timestamps) that every message would otherwise turn into an audit entry.
+ * Modules that keep state beside a conversation (SLA clocks, surveys, callbacks) follow every
+ * change in the same transaction; hooks run in registration order, `before` is null on creation.
  */
-export async function updateConversation(w: Writer, before: ConversationRow, patch: ConversationPatch, opts: { event?: string; quiet?: boolean } = {}): Promise<ConversationRow> {
+export function onConversationChange(hook: ConversationHook): void {
+  hooks.push(hook);
+}
+
+export async function conversationChanged(w: Writer, before: ConversationRow | null, after: ConversationRow): Promise<void> {
+  for (const hook of hooks) await hook(w, before, after);
+}
+
+const isReopen = (from: string, to: string | undefined) => (from === 'resolved' || from === 'closed') && to === 'open';
+
+/**
+ * Applies a change, keeps the AHT clock and the reopen chain, runs the hooks and records
+ * audit + event. `quiet` is for bookkeeping (message timestamps) that every message would
+ * otherwise turn into an audit entry.
+ */
+export async function updateConversation(
+  w: Writer,
+  before: ConversationRow,
+  patch: ConversationPatch,
+  opts: { event?: string; quiet?: boolean; reopen?: Reopen } = {},
+): Promise<ConversationRow> {
   const next = { ...before, ...patch, updatedAt: w.now };
+  const reopening = isReopen(before.status, patch.status);
+  if (reopening) {
+    Object.assign(next, { reopenCount: before.reopenCount + 1, resolvedAt: null, closedAt: null });
+    const reopen = opts.reopen ?? { source: 'agent' };
+    await w.tx.insert(conversationReopens).values({
+      id: newId(),
+      conversationId: before.id,
+      fromStatus: before.status,
+      source: reopen.source,
+      reason: reopen.reason ?? null,
+      actorId: w.ctx.actor.id,
+      at: w.now,
+    });
+  }
   const wasRunning = clockRuns(before) && before.activeSince !== null;
   if (wasRunning && !clockRuns(next)) {
     next.handlingMs = before.handlingMs + Math.max(0, w.now.getTime() - before.activeSince!.getTime());
@@ -94,7 +138,8 @@ export async function updateConversation(w: Writer, before: ConversationRow, pat
   }
   const { id, number: _n, createdAt: _c, ...values } = next;
   const [after] = await w.tx.update(conversations).set(values).where(eq(conversations.id, id)).returning();
-  if (!opts.quiet) {
+  await conversationChanged(w, before, after!);
+  if (!opts.quiet || reopening) {
     await w.changed({
       entityType: 'conversation',
       entityId: id,

@@ -72,7 +72,7 @@ export async function assign(w: Writer, conv: ConversationRow, staffId: string |
   const after = await updateConversation(
     w,
     conv,
-    { assigneeId: staffId, queueId, teamId, assignedAt: staffId ? w.now : null },
+    { assigneeId: staffId, queueId, teamId, assignedAt: staffId ? w.now : null, transferCount: conv.transferCount + (reason.code === 'transfer' ? 1 : 0) },
     { event: staffId ? 'conversation.assigned' : 'conversation.updated' },
   );
   return after;

@@ -97,6 +97,12 @@ export const conversations = pgTable(
     resolvedAt: at(),
     closedAt: at(),
     reopenCount: integer().notNull(),
+    /** S1 phone milestones: the agent greeted the caller / confirmed the core problem (one click or the CTI). */
+    greetedAt: at(),
+    problemConfirmedAt: at(),
+    /** S6: first-contact resolution is lost by any transfer or escalation; counted where they happen. */
+    transferCount: integer().notNull().default(0),
+    escalationCount: integer().notNull().default(0),
     /** CH9: an overdue follow-up flags the conversation until someone acts. */
     followUpDueAt: at(),
     /** AHT (CH11): agent-active milliseconds so far, and since when the clock runs. */
@@ -109,6 +115,7 @@ export const conversations = pgTable(
     index('conversations_assignee_idx').on(t.assigneeId, t.status),
     index('conversations_queue_idx').on(t.queueId, t.status),
     index('conversations_customer_idx').on(t.customerId, t.createdAt),
+    index('conversations_created_idx').on(t.createdAt),
     index('conversations_visitor_idx').on(t.visitorId),
     index('conversations_tags_idx').using('gin', t.tags),
   ],
@@ -207,6 +214,10 @@ export const conversationTasks = pgTable(
     /** Follow-ups: what the customer is told when it fires, if anything. */
     customerMessage: text(),
     result: text(),
+    /** Callbacks (S5): what the call achieved — reached, unreached, satisfied, not_satisfied. */
+    outcome: text(),
+    /** Why the task exists: agent (scheduled by hand), missed_call, closure (the 24-hour 回访). */
+    origin: text().notNull().default('agent'),
     createdBy: uuid(),
     createdAt: at().notNull(),
     updatedAt: at().notNull(),
@@ -217,7 +228,26 @@ export const conversationTasks = pgTable(
     index('conversation_tasks_conversation_idx').on(t.conversationId),
     index('conversation_tasks_department_idx').on(t.departmentId, t.status),
     index('conversation_tasks_due_idx').on(t.status, t.dueAt),
+    index('conversation_tasks_kind_idx').on(t.kind, t.origin, t.dueAt),
   ],
+);
+
+/** S3: every reopen with its reason, so the chain "until the customer is satisfied" is visible. */
+export const conversationReopens = pgTable(
+  'conversation_reopens',
+  {
+    id: id(),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id),
+    fromStatus: text().notNull(),
+    /** customer_message | confirmation | callback | agent */
+    source: text().notNull(),
+    reason: text(),
+    actorId: uuid(),
+    at: at().notNull(),
+  },
+  (t) => [index('conversation_reopens_conversation_idx').on(t.conversationId, t.at)],
 );
 
 /** CH8: personal (owner set) and shared (owner null) canned replies. */

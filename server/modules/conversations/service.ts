@@ -8,7 +8,7 @@ import { customerBrief } from '../customers/lookup.ts';
 import type { PolicyDocument } from '../policy/document.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { sendOutbound, type MessageRow } from './outbound.ts';
-import { ConversationError, conversationAudience, findVisible, updateConversation, visibleCondition } from './record.ts';
+import { ConversationError, conversationAudience, conversationChanged, findVisible, updateConversation, visibleCondition } from './record.ts';
 import { assign, drainQueues, matchQueue, route } from './routing.ts';
 import { assignments, attachments, conversations, messages, type Intake } from './schema.ts';
 import {
@@ -131,6 +131,7 @@ export async function insertConversation(w: Writer, input: NewConversation, limi
     })
     .returning();
   let conv = row!;
+  await conversationChanged(w, null, conv);
   await w.changed({
     entityType: 'conversation',
     entityId: conv.id,
@@ -238,15 +239,13 @@ export async function addCustomerMessage(w: Writer, given: ConversationRow, inpu
   let event: string | undefined;
   if (conv.status === 'resolved') {
     patch.status = 'open';
-    patch.reopenCount = conv.reopenCount + 1;
-    patch.resolvedAt = null;
     event = 'conversation.updated';
   } else if (conv.status === 'pending_customer') {
     patch.status = conv.assigneeId ? 'open' : 'new';
     patch.pendingSince = null;
     event = 'conversation.updated';
   }
-  const after = await updateConversation(w, conv, patch, event ? { event } : { quiet: true });
+  const after = await updateConversation(w, conv, patch, event ? { event, reopen: { source: 'customer_message', reason: input.body.slice(0, 200) } } : { quiet: true });
   return { message, duplicate: false, conversation: after };
 }
 
@@ -286,7 +285,7 @@ export async function addAgentMessage(ctx: Ctx, conversationId: string, input: A
       if (!conv.firstResponseAt) patch.firstResponseAt = w.now;
       let target = input.status ?? (conv.status === 'new' ? 'open' : (conv.status as Status));
       if (conv.status === 'new' && target === 'new') target = 'open';
-      if (target !== conv.status) Object.assign(patch, transitionPatch(conv, target, w.now));
+      if (target !== conv.status) Object.assign(patch, transitionPatch(target, w.now));
       conv = await updateConversation(w, conv, patch, target !== conv.status ? {} : { quiet: true });
       const [withDelivery] = await w.tx
         .update(messages)
@@ -296,7 +295,7 @@ export async function addAgentMessage(ctx: Ctx, conversationId: string, input: A
       await sendOutbound(w, conv, withDelivery!);
       return messageViewWithFiles(w.tx, withDelivery!);
     } else if (input.status && input.status !== conv.status) {
-      conv = await updateConversation(w, conv, transitionPatch(conv, input.status, w.now));
+      conv = await updateConversation(w, conv, transitionPatch(input.status, w.now));
     }
     return messageViewWithFiles(w.tx, message);
   });
@@ -340,16 +339,11 @@ export async function pageMessages(db: Executor, conversationId: string, f: { af
 
 // ---------- status ----------
 
-function transitionPatch(conv: ConversationRow, to: Status, now: Date): Partial<ConversationRow> {
+export function transitionPatch(to: Status, now: Date): Partial<ConversationRow> {
   const patch: Partial<ConversationRow> = { status: to };
   patch.pendingSince = to === 'pending_customer' || to === 'pending_internal' ? now : null;
   if (to === 'resolved') patch.resolvedAt = now;
   if (to === 'closed') patch.closedAt = now;
-  if (to === 'open' && (conv.status === 'resolved' || conv.status === 'closed')) {
-    patch.reopenCount = conv.reopenCount + 1;
-    patch.resolvedAt = null;
-    patch.closedAt = null;
-  }
   return patch;
 }
 
@@ -359,7 +353,7 @@ export async function transition(ctx: Ctx, conversationId: string, to: Status): 
     if (conv.status === to) return conv;
     if (!canTransition(conv.status as Status, to)) throw ConversationError('invalid_transition', { field: 'status', params: { from: conv.status, to } });
     if (to === 'resolved') checkIntake(await currentPolicy(w.tx), conv);
-    const next = await updateConversation(w, conv, transitionPatch(conv, to, w.now));
+    const next = await updateConversation(w, conv, transitionPatch(to, w.now));
     // Resolving or closing frees a slot: the next waiting customer may be routed now.
     if ((to === 'resolved' || to === 'closed') && conv.queueId) await drainQueues(w, [conv.queueId]);
     return next;

@@ -147,7 +147,7 @@ export async function escalate(ctx: Ctx, conversationId: string, input: { toStaf
       targetId = (engineers.find((e) => e.status === 'online') ?? engineers[0])?.id ?? null;
       if (!targetId) throw TaskError('no_escalation_target');
     }
-    conv = await updateConversation(w, conv, { supportLevel: conv.supportLevel + 1, status: conv.status === 'new' ? 'open' : conv.status });
+    conv = await updateConversation(w, conv, { supportLevel: conv.supportLevel + 1, escalationCount: conv.escalationCount + 1, status: conv.status === 'new' ? 'open' : conv.status });
     const task = await insertTask(w, conv, { kind: 'escalation', title: `升级至 ${conv.supportLevel} 级支持`, note: input.note, assigneeId: targetId, dueAt });
     await addSystemMessage(w, conv, `${ctx.actor.name} 升级至 ${conv.supportLevel} 级支持：${input.note}`);
     return task;
@@ -166,7 +166,9 @@ export async function handOff(ctx: Ctx, conversationId: string, input: { departm
     const dueAt = checkDue(w, input.dueAt);
     const task = await insertTask(w, conv, { kind: 'handoff', title: input.title, note: input.note, departmentId: dept.id, dueAt });
     await addSystemMessage(w, conv, `${ctx.actor.name} 转办${dept.name}：${input.title}（到期 ${input.dueAt}）`);
-    if (conv.status === 'open' || conv.status === 'new') await updateConversation(w, conv, { status: 'pending_internal', pendingSince: w.now });
+    // A partner's help means the first contact did not resolve it alone (S6): counted as an escalation.
+    const waiting = conv.status === 'open' || conv.status === 'new';
+    await updateConversation(w, conv, { escalationCount: conv.escalationCount + 1, ...(waiting ? { status: 'pending_internal', pendingSince: w.now } : {}) }, { quiet: !waiting });
     return task;
   });
 }

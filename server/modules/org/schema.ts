@@ -9,6 +9,8 @@ export const organisation = pgTable('organisation', {
   timezone: text().notNull(),
   demo: boolean().notNull(),
   initializedAt: at().notNull(),
+  /** Signs links that need no login (survey invitations); made on first use, shared by every node. */
+  signingKey: text(),
 });
 
 export const departments = pgTable(

@@ -88,6 +88,8 @@ export const PolicyDocument = Strict({
   organisation: Strict({
     timezone: Sourced(Type.String({ minLength: 3 })),
     businessHours: Sourced(Type.Union([Type.Literal('24x7'), BusinessHours]), '服务时间'),
+    /** Absent means `cn`: statutory holidays close, adjusted working days (调休) open, from the chinese-days package. */
+    holidays: Type.Optional(Sourced(Type.Union([Type.Literal('cn'), Type.Literal('none')]), '法定节假日与调休')),
     departments: Type.Array(
       Strict({
         code: Code,
@@ -114,6 +116,25 @@ export const PolicyDocument = Strict({
     email: Strict({ firstResponseMinutes: Sourced(Int(1), '邮件首次回复') }),
     resolutionHours: Sourced(Int(1), '问题解决时限'),
     warningFraction: Sourced(Fraction, '目标时长的该比例时预警'),
+    /** S1: stricter or looser targets for some conversations; the first matching rule wins, field by field over the defaults. */
+    overrides: Type.Optional(
+      Type.Array(
+        Strict({
+          name: Label,
+          when: Strict({
+            channels: Type.Optional(Type.Array(Type.Union(CHANNELS.map((c) => Type.Literal(c))), { minItems: 1, uniqueItems: true })),
+            problemTypes: Type.Optional(Type.Array(Code, { minItems: 1, uniqueItems: true })),
+            tiers: Type.Optional(Type.Array(Code, { minItems: 1, uniqueItems: true })),
+            priorities: Type.Optional(Type.Array(Type.Union(['low', 'normal', 'high', 'urgent'].map((p) => Type.Literal(p))), { minItems: 1, uniqueItems: true })),
+          }),
+          firstResponseSeconds: Type.Optional(Int(1)),
+          nextResponseSeconds: Type.Optional(Int(1)),
+          resolutionHours: Type.Optional(Int(1)),
+          source: SourceRef,
+        }),
+        { maxItems: 50 },
+      ),
+    ),
     serviceLevel: Strict({
       percent: Sourced(Percent, '服务水平：X% 的来电'),
       withinSeconds: Sourced(Int(1), '在 Y 秒内接通'),
@@ -192,6 +213,8 @@ export const PolicyDocument = Strict({
     confirmOnResolve: Sourced(Type.Boolean(), '解决后向客户确认结果'),
     reopenWindowDays: Sourced(Int(1, 90), '重开统计窗口'),
     fcrWindowDays: Sourced(Int(1, 90), '首问解决判定窗口'),
+    /** A resolved conversation nobody objects to closes after this long (absent: 72 h). */
+    autoCloseHours: Type.Optional(Sourced(Int(1, 24 * 90), '解决后无异议自动结案')),
   }),
   complaints: Strict({
     apologyMessage: Sourced(Type.String({ minLength: 1, maxLength: 500 }), '受理时发送的致歉与承诺'),

@@ -51,6 +51,18 @@ export const PERMISSIONS = {
   'canned_replies.manage_shared': ['team_lead', 'trainer', ...MANAGEMENT],
   // Partners see only tasks handed to their department (CH7).
   'tasks.read': ROLES,
+  // S4: who may record a customer's rating given on a callback (the customer rates themselves without login).
+  'surveys.record': FRONT_LINE,
+  'surveys.read': SERVICE_STAFF,
+  // CP: every service staff member may look a complaint up; the front line accepts and works them.
+  'complaints.read': SERVICE_STAFF,
+  'complaints.manage': FRONT_LINE,
+  // CP3: approval is scoped in the service to the department of the pending step, so partners hold it too.
+  'complaints.approve': ROLES,
+  'complaints.analyse': ['team_lead', 'qa', ...MANAGEMENT],
+  // R3: scoped in the KPI service — an agent sees their own numbers, a team lead their team's.
+  'kpi.read': SERVICE_STAFF,
+  'kpi.read_all': ['qa', 'trainer', ...MANAGEMENT],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
