@@ -326,10 +326,10 @@ describe('acceptance 3: resource paths', () => {
     '/api/chat/',
     '/api/conversations/:id/typing',
   ];
-  /** Pages a browser loads by address: the landing page, and the chat widget script with its demo page. */
-  const PAGES = ['/', '/widget.js', '/demo/chat'];
+  /** Pages a browser loads by address: the landing page, the chat widget script with its demo page, and the emailed survey link. */
+  const PAGES = ['/', '/widget.js', '/demo/chat', '/feedback/:token'];
   /** Nouns whose plural is the word itself. */
-  const UNCOUNTABLE = new Set(['staff']);
+  const UNCOUNTABLE = new Set(['staff', 'evidence']);
   const isPlural = (segment: string) => UNCOUNTABLE.has(segment) || /^[a-z]+(-[a-z]+)*s$/.test(segment);
 
   it('every route outside the pages is under /api, and its resource segments are kebab-case plural nouns', () => {

@@ -14,6 +14,8 @@ export interface Change<V extends Record<string, unknown>> {
   after: V | null;
   event: string;
   audience: Audience;
+  /** Why, when the change carries a person's words (a rejection comment, a revisit note): kept in the audit entry. */
+  reason?: string | null;
 }
 
 /**
@@ -40,7 +42,7 @@ export class Writer {
     const after = c.after && maskBySchema(c.schema, c.after);
     const action = !before ? 'create' : !after ? 'delete' : 'update';
     const changedFields = Object.keys(diff(c.before, c.after));
-    await this.audit({ action, entityType: c.entityType, entityId: c.entityId, before, after, changedFields });
+    await this.audit({ action, entityType: c.entityType, entityId: c.entityId, before, after, changedFields, reason: c.reason });
     await this.emit({
       type: c.event,
       entityType: c.entityType,

@@ -37,6 +37,7 @@ export const ecommerce: Preset = {
         { days: [1, 2, 3, 4, 5, 6, 7], start: '09:00', end: '21:00' },
         c('小电商公司客服规章制度 第六条', '客服工作时间为每天早上9点至晚上9点,周一至周日'),
       ),
+      holidays: v('none', DEFAULT),
       departments: [
         {
           code: 'cs_dept',
@@ -103,6 +104,11 @@ export const ecommerce: Preset = {
       email: { firstResponseMinutes: v(240, DEFAULT) },
       resolutionHours: v(48, DEFAULT),
       warningFraction: v(0.8, DEFAULT),
+      overrides: [
+        { name: '紧急问题', when: { priorities: ['urgent'] }, resolutionHours: 4, source: DEFAULT },
+        { name: '紧急在线咨询', when: { priorities: ['urgent'], channels: ['chat'] }, firstResponseSeconds: 15, nextResponseSeconds: 30, source: DEFAULT },
+        { name: '高等级客户优先', when: { tiers: ['vip'] }, resolutionHours: 12, source: DEFAULT },
+      ],
       serviceLevel: { percent: v(80, DEFAULT), withinSeconds: v(20, DEFAULT) },
     },
     targets: {

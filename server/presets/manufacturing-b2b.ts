@@ -27,6 +27,7 @@ export const manufacturingB2b: Preset = {
     organisation: {
       timezone: v('Asia/Shanghai', DEFAULT),
       businessHours: v({ days: [1, 2, 3, 4, 5, 6], start: '08:30', end: '17:30' }, DEFAULT),
+      holidays: v('cn', DEFAULT),
       departments: [
         {
           code: 'cs_dept',
@@ -105,6 +106,10 @@ export const manufacturingB2b: Preset = {
       email: { firstResponseMinutes: v(240, DEFAULT) },
       resolutionHours: v(72, DEFAULT),
       warningFraction: v(0.8, DEFAULT),
+      overrides: [
+        { name: '紧急问题', when: { priorities: ['urgent'] }, resolutionHours: 4, source: DEFAULT },
+        { name: '紧急在线咨询', when: { priorities: ['urgent'], channels: ['chat'] }, firstResponseSeconds: 15, nextResponseSeconds: 30, source: DEFAULT },
+      ],
       serviceLevel: { percent: v(80, DEFAULT), withinSeconds: v(20, DEFAULT) },
     },
     targets: {

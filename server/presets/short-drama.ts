@@ -31,6 +31,7 @@ export const shortDrama: Preset = {
     organisation: {
       timezone: v('Asia/Shanghai', DEFAULT),
       businessHours: v({ days: [1, 2, 3, 4, 5, 6, 7], start: '09:00', end: '23:00' }, DEFAULT),
+      holidays: v('none', DEFAULT),
       departments: [
         {
           code: 'cs_center',
@@ -109,6 +110,11 @@ export const shortDrama: Preset = {
       email: { firstResponseMinutes: v(240, DEFAULT) },
       resolutionHours: v(48, DEFAULT),
       warningFraction: v(0.8, DEFAULT),
+      overrides: [
+        { name: '紧急问题', when: { priorities: ['urgent'] }, resolutionHours: 4, source: DEFAULT },
+        { name: '紧急在线咨询', when: { priorities: ['urgent'], channels: ['chat'] }, firstResponseSeconds: 15, nextResponseSeconds: 30, source: DEFAULT },
+        { name: '高等级客户优先', when: { tiers: ['svip'] }, resolutionHours: 12, source: DEFAULT },
+      ],
       serviceLevel: { percent: v(80, DEFAULT), withinSeconds: v(20, DEFAULT) },
     },
     targets: {

@@ -5,6 +5,7 @@ import type { InjectOptions } from 'fastify';
 import { buildKefu, type Kefu } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { ManualClock } from '../../server/platform/clock.ts';
+import type { PolicyDocument } from '../../server/modules/policy/document.ts';
 import { initOrganisation } from '../../server/presets/load.ts';
 import { openTestDatabase, type TestDatabase } from './db.ts';
 
@@ -36,6 +37,8 @@ export interface Harness {
   login(username: string): Promise<string>;
   /** Calls the API; `as` signs in that demo user first, `token` uses a token as given. */
   api<T = any>(method: InjectOptions['method'], url: string, opts?: { as?: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply<T>>;
+  /** Drafts a new policy version from the current one, lets `edit` change it, then approves and publishes it (as the admin). */
+  publishPolicy(note: string, edit: (doc: PolicyDocument) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +89,20 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         // not JSON (HTML, empty): keep the text
       }
       return { status: res.statusCode, body, headers: res.headers } as Reply;
+    },
+    async publishPolicy(note, edit) {
+      const draft = await h.api('POST', '/api/policies', { as: 'admin', body: { note } });
+      if (draft.status !== 201) throw new Error(`draft failed: ${draft.status} ${JSON.stringify(draft.body)}`);
+      const doc = structuredClone(draft.body.document) as PolicyDocument;
+      edit(doc);
+      for (const [method, url, body] of [
+        ['PATCH', `/api/policies/${draft.body.id}`, { document: doc }],
+        ['POST', `/api/policies/${draft.body.id}/approvals`, undefined],
+        ['POST', `/api/policies/${draft.body.id}/publications`, undefined],
+      ] as const) {
+        const res = await h.api(method, url, { as: 'admin', body });
+        if (res.status >= 300) throw new Error(`${method} ${url} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      }
     },
     async close() {
       await kefu.close();

@@ -39,5 +39,5 @@ export const callRecords = pgTable(
     createdAt: at().notNull(),
     updatedAt: at().notNull(),
   },
-  (t) => [uniqueIndex('call_records_call_id_key').on(t.callId), index('call_records_conversation_idx').on(t.conversationId)],
+  (t) => [uniqueIndex('call_records_call_id_key').on(t.callId), index('call_records_conversation_idx').on(t.conversationId), index('call_records_ringing_idx').on(t.ringingAt)],
 );

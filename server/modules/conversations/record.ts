@@ -75,6 +75,11 @@ export async function findVisible(db: Executor, actor: Actor, id: string, opts: 
   return row;
 }
 
+/** Work on a case is its assignee's; supervisors (who may assign) may act on anyone's. */
+export function mustOwn(actor: Actor, conv: ConversationRow): void {
+  if (conv.assigneeId && conv.assigneeId !== actor.id && !actor.permissions.has('conversations.assign')) throw ConversationError('not_assignee');
+}
+
 /** The agent-active clock (AHT) runs while a text conversation is open with an assignee; phone time comes from the call record. */
 const clockRuns = (r: Pick<ConversationRow, 'channel' | 'status' | 'assigneeId'>) => r.channel !== 'phone' && r.status === 'open' && r.assigneeId !== null;
 

@@ -22,9 +22,11 @@ import {
   MessageView,
   PrioritySchema,
   QueueView,
+  ReopenView,
   StatusSchema,
   StrategySchema,
   TaskKindSchema,
+  TaskOriginSchema,
   TaskStatusSchema,
   TaskView,
   conversationView,
@@ -195,6 +197,14 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     { config: { access: 'conversations.read' }, schema: { tags: routingTags, summary: '分配记录与原因（为什么是我）', params: IdParams, response: { 200: Type.Array(AssignmentView) } } },
     async (req) => conversations.listAssignments(req.ctx, req.params.id),
   );
+  app.get(
+    '/api/conversations/:id/reopens',
+    {
+      config: { access: 'conversations.read' },
+      schema: { tags, summary: '重开记录（来源、原因、操作人、时间），直至客户满意', params: IdParams, response: { 200: Type.Array(ReopenView) } },
+    },
+    async (req) => conversations.listReopens(req.ctx, req.params.id),
+  );
   app.post(
     '/api/conversations/:id/assignments',
     {
@@ -268,7 +278,15 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
       schema: {
         tags,
         summary: '任务（协同部门只看本部门的转办）',
-        querystring: Query({ ...PageQuery, status: Type.Optional(TaskStatusSchema), kind: Type.Optional(TaskKindSchema), conversationId: Type.Optional(Uuid), mine: Type.Optional(Type.Boolean()) }),
+        querystring: Query({
+          ...PageQuery,
+          status: Type.Optional(TaskStatusSchema),
+          kind: Type.Optional(TaskKindSchema),
+          origin: Type.Optional(TaskOriginSchema),
+          missed: Type.Optional(Type.Boolean({ description: '回拨任务：true 只看漏回访（到期前未联系上客户）/ false 排除漏回访' })),
+          conversationId: Type.Optional(Uuid),
+          mine: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: Page(TaskView) },
       },
     },

@@ -116,6 +116,8 @@ export const conversations = pgTable(
     index('conversations_queue_idx').on(t.queueId, t.status),
     index('conversations_customer_idx').on(t.customerId, t.createdAt),
     index('conversations_created_idx').on(t.createdAt),
+    // KPIs by resolution period (AHT, workload): bench/kpi.ts.
+    index('conversations_resolved_idx').on(t.resolvedAt),
     index('conversations_visitor_idx').on(t.visitorId),
     index('conversations_tags_idx').using('gin', t.tags),
   ],

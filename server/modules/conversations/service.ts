@@ -10,18 +10,20 @@ import { currentPolicy } from '../policy/service.ts';
 import { sendOutbound, type MessageRow } from './outbound.ts';
 import { ConversationError, conversationAudience, conversationChanged, findVisible, updateConversation, visibleCondition } from './record.ts';
 import { assign, drainQueues, matchQueue, route } from './routing.ts';
-import { assignments, attachments, conversations, messages, type Intake } from './schema.ts';
+import { assignments, attachments, conversationReopens, conversations, messages, type Intake } from './schema.ts';
 import {
   ConversationView,
   attachmentView,
   assignmentView,
   conversationView,
   messageView,
+  reopenView,
   type AttachmentView,
   type Author,
   type ConversationRow,
   type MessageView,
   type Priority,
+  type ReopenView,
   type Status,
 } from './views.ts';
 
@@ -426,6 +428,13 @@ export async function listAssignments(ctx: Ctx, id: string) {
   await findVisible(ctx.db, ctx.actor, id);
   const rows = await ctx.db.select().from(assignments).where(eq(assignments.conversationId, id)).orderBy(asc(assignments.startedAt), asc(assignments.id));
   return rows.map(assignmentView);
+}
+
+/** S3: the reopen chain, oldest first — every reopen with its source, reason, actor and time. */
+export async function listReopens(ctx: Ctx, id: string): Promise<ReopenView[]> {
+  await findVisible(ctx.db, ctx.actor, id);
+  const rows = await ctx.db.select().from(conversationReopens).where(eq(conversationReopens.conversationId, id)).orderBy(asc(conversationReopens.at), asc(conversationReopens.id));
+  return rows.map((r, i) => reopenView(r, i + 1));
 }
 
 // ---------- attachments ----------

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, ne, not, or, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
@@ -8,11 +8,11 @@ import { cancelJobs, scheduleJob, type JobRunner } from '../../platform/jobs/run
 import { write, type Writer } from '../../platform/write.ts';
 import { departments, staff } from '../org/schema.ts';
 import { PARTNER_KINDS } from '../policy/document.ts';
-import { ConversationError, conversationAudience, findVisible, updateConversation, visibleCondition } from './record.ts';
+import { ConversationError, conversationAudience, findVisible, mustOwn, updateConversation, visibleCondition } from './record.ts';
 import { assign, route, RoutingError, SERVING_ROLES } from './routing.ts';
 import { agentStates, conversationTasks, conversations, queues } from './schema.ts';
 import { addSystemMessage } from './service.ts';
-import { HandoffBrief, TaskView, conversationView, taskView, type ConversationRow, type TaskKind } from './views.ts';
+import { HandoffBrief, TaskView, conversationView, taskView, type CallbackOutcome, type ConversationRow, type TaskKind, type TaskOrigin } from './views.ts';
 import type { Static } from '@sinclair/typebox';
 
 export const TaskError = defineErrors('task', {
@@ -22,6 +22,7 @@ export const TaskError = defineErrors('task', {
   due_in_past: [400, { 'zh-CN': '到期时间必须晚于当前时间', 'zh-TW': '到期時間必須晚於目前時間', en: 'The due time must be in the future' }],
   no_target: [400, { 'zh-CN': '请指定转交的坐席或队列', 'zh-TW': '請指定轉交的坐席或佇列', en: 'Name an agent or a queue to transfer to' }],
   no_escalation_target: [409, { 'zh-CN': '没有可接手升级的高级支持人员', 'zh-TW': '沒有可接手升級的高級支援人員', en: 'Nobody is available to take the escalation' }],
+  outcome_required: [422, { 'zh-CN': '结案回访须记录回访结果（已联系上、未接通、满意或不满意）后完成', 'zh-TW': '結案回訪須記錄回訪結果（已聯繫上、未接通、滿意或不滿意）後完成', en: 'A closure callback is completed by recording its outcome (reached, unreached, satisfied or not satisfied)' }],
 });
 
 declareEventTypes({
@@ -32,6 +33,8 @@ declareEventTypes({
 });
 
 export const FOLLOW_UP_JOB = 'conversation.follow_up_due';
+/** The dedupe key of a task's due-time job: cancelled when the task ends. */
+export const taskDueKey = (taskId: string) => `task-due:${taskId}`;
 
 function taskAudience(t: { assigneeId: string | null; departmentId: string | null; createdBy: string | null }, conv: ConversationRow, partnerStaff: string[] = []): Audience {
   const base = conversationAudience(conv);
@@ -47,7 +50,7 @@ async function departmentStaff(db: Executor, departmentId: string | null): Promi
 export async function insertTask(
   w: Writer,
   conv: ConversationRow,
-  t: { kind: TaskKind; title: string; note?: string | null; departmentId?: string | null; assigneeId?: string | null; dueAt?: Date | null; customerMessage?: string | null },
+  t: { kind: TaskKind; title: string; note?: string | null; departmentId?: string | null; assigneeId?: string | null; dueAt?: Date | null; customerMessage?: string | null; origin?: TaskOrigin },
 ): Promise<TaskView> {
   const [row] = await w.tx
     .insert(conversationTasks)
@@ -62,6 +65,7 @@ export async function insertTask(
       assigneeId: t.assigneeId ?? null,
       dueAt: t.dueAt ?? null,
       customerMessage: t.customerMessage ?? null,
+      origin: t.origin ?? 'agent',
       createdBy: w.ctx.actor.id,
       createdAt: w.now,
       updatedAt: w.now,
@@ -77,7 +81,7 @@ export async function insertTask(
     event: 'task.created',
     audience: taskAudience(row!, conv, await departmentStaff(w.tx, row!.departmentId)),
   });
-  if (row!.dueAt) await scheduleJob(w, { kind: FOLLOW_UP_JOB, payload: { taskId: row!.id }, runAt: row!.dueAt, dedupeKey: `task-due:${row!.id}` });
+  if (row!.dueAt) await scheduleJob(w, { kind: FOLLOW_UP_JOB, payload: { taskId: row!.id }, runAt: row!.dueAt, dedupeKey: taskDueKey(row!.id) });
   return view;
 }
 
@@ -89,10 +93,6 @@ function checkDue(w: Writer, dueAt: string | undefined | null): Date | null {
 }
 
 /** Only the assignee, or a supervisor, hands a conversation on. */
-function mustOwn(ctx: Ctx, conv: ConversationRow): void {
-  if (conv.assigneeId && conv.assigneeId !== ctx.actor.id && !ctx.actor.permissions.has('conversations.assign')) throw ConversationError('not_assignee');
-}
-
 // ---------- transfer (CH7) ----------
 
 export async function transfer(ctx: Ctx, conversationId: string, input: { toStaffId?: string; toQueueId?: string; note: string }) {
@@ -100,7 +100,7 @@ export async function transfer(ctx: Ctx, conversationId: string, input: { toStaf
   const after = await write(ctx, async (w) => {
     let conv = await findVisible(w.tx, ctx.actor, conversationId, { lock: true });
     if (conv.status === 'closed') throw ConversationError('closed');
-    mustOwn(ctx, conv);
+    mustOwn(ctx.actor, conv);
     const from = ctx.actor.name ?? '系统';
     if (input.toStaffId) {
       const [target] = await w.tx.select().from(staff).where(eq(staff.id, input.toStaffId)).limit(1);
@@ -130,7 +130,7 @@ export async function escalate(ctx: Ctx, conversationId: string, input: { toStaf
   return write(ctx, async (w) => {
     let conv = await findVisible(w.tx, ctx.actor, conversationId, { lock: true });
     if (conv.status === 'closed') throw ConversationError('closed');
-    mustOwn(ctx, conv);
+    mustOwn(ctx.actor, conv);
     const dueAt = checkDue(w, input.dueAt);
     let targetId = input.toStaffId ?? null;
     if (targetId) {
@@ -160,7 +160,7 @@ export async function handOff(ctx: Ctx, conversationId: string, input: { departm
   return write(ctx, async (w) => {
     const conv = await findVisible(w.tx, ctx.actor, conversationId, { lock: true });
     if (conv.status === 'closed') throw ConversationError('closed');
-    mustOwn(ctx, conv);
+    mustOwn(ctx.actor, conv);
     const [dept] = await w.tx.select().from(departments).where(eq(departments.id, input.departmentId)).limit(1);
     if (!dept || !(PARTNER_KINDS as readonly string[]).includes(dept.kind)) throw TaskError('not_partner_department', { field: 'departmentId' });
     const dueAt = checkDue(w, input.dueAt);
@@ -220,7 +220,7 @@ export function registerTaskJobs(jobs: JobRunner): void {
 // ---------- reading and completing tasks ----------
 
 /** Partners see their department's hand-offs; staff the tasks on conversations they can see or assigned to them. */
-function taskScope(ctx: Ctx): SQL | undefined {
+export function taskScope(ctx: Ctx): SQL | undefined {
   const { actor } = ctx;
   if (actor.role === 'partner') return actor.departmentId ? eq(conversationTasks.departmentId, actor.departmentId) : eq(conversationTasks.id, '00000000-0000-0000-0000-000000000000');
   const visible = visibleCondition(actor);
@@ -228,7 +228,20 @@ function taskScope(ctx: Ctx): SQL | undefined {
   return or(eq(conversationTasks.assigneeId, actor.id ?? ''), visible);
 }
 
-export async function listTasks(ctx: Ctx, f: { status?: string; kind?: string; conversationId?: string; mine?: boolean; limit: number; afterId?: string }) {
+/** S5, the SQL twin of `callbackMissed`: a callback due by `now` and not reached by its due time. */
+export function missedCallbackCondition(now: Date): SQL {
+  const reachedInTime = and(
+    eq(conversationTasks.status, 'done'),
+    or(isNull(conversationTasks.outcome), ne(conversationTasks.outcome, 'unreached')),
+    lte(conversationTasks.completedAt, conversationTasks.dueAt),
+  )!;
+  return and(eq(conversationTasks.kind, 'callback'), ne(conversationTasks.status, 'cancelled'), lte(conversationTasks.dueAt, now), not(reachedInTime))!;
+}
+
+export async function listTasks(
+  ctx: Ctx,
+  f: { status?: string; kind?: string; origin?: string; missed?: boolean; conversationId?: string; mine?: boolean; limit: number; afterId?: string },
+) {
   const rows = await ctx.db
     .select({ task: conversationTasks, number: conversations.number })
     .from(conversationTasks)
@@ -238,6 +251,8 @@ export async function listTasks(ctx: Ctx, f: { status?: string; kind?: string; c
         taskScope(ctx),
         f.status ? eq(conversationTasks.status, f.status) : undefined,
         f.kind ? eq(conversationTasks.kind, f.kind) : undefined,
+        f.origin ? eq(conversationTasks.origin, f.origin) : undefined,
+        f.missed === undefined ? undefined : f.missed ? missedCallbackCondition(ctx.clock.now()) : not(missedCallbackCondition(ctx.clock.now())),
         f.conversationId ? eq(conversationTasks.conversationId, f.conversationId) : undefined,
         f.mine ? eq(conversationTasks.assigneeId, ctx.actor.id ?? '') : undefined,
         f.afterId ? gt(conversationTasks.id, f.afterId) : undefined,
@@ -248,7 +263,7 @@ export async function listTasks(ctx: Ctx, f: { status?: string; kind?: string; c
   return rows.map((r) => ({ ...r.task, conversationNumber: r.number }));
 }
 
-async function findTask(ctx: Ctx, db: Executor, id: string, lock = false) {
+export async function findTask(ctx: Ctx, db: Executor, id: string, lock = false) {
   const q = db
     .select({ task: conversationTasks, number: conversations.number })
     .from(conversationTasks)
@@ -282,14 +297,14 @@ export async function finishTask(
   w: Writer,
   task: typeof conversationTasks.$inferSelect,
   conv: ConversationRow,
-  o: { status: 'done' | 'cancelled'; result: string; by: string | null },
+  o: { status: 'done' | 'cancelled'; result: string; by: string | null; outcome?: CallbackOutcome },
 ): Promise<{ task: TaskView; conversation: ConversationRow }> {
   const [row] = await w.tx
     .update(conversationTasks)
-    .set({ status: o.status, result: o.result, completedAt: w.now, completedBy: o.by, updatedAt: w.now })
+    .set({ status: o.status, result: o.result, completedAt: w.now, completedBy: o.by, updatedAt: w.now, ...(o.outcome ? { outcome: o.outcome } : {}) })
     .where(eq(conversationTasks.id, task.id))
     .returning();
-  await cancelJobs(w.tx, `task-due:${task.id}`, w.now);
+  await cancelJobs(w.tx, taskDueKey(task.id), w.now);
   const label = TASK_LABELS[task.kind as TaskKind] ?? '任务';
   const who = o.by ? `${w.ctx.actor.name ?? '系统'} ` : '';
   await addSystemMessage(w, conv, `${who}${o.status === 'done' ? '完成' : '取消'}${label}「${task.title}」：${o.result}`);
@@ -317,6 +332,8 @@ export async function completeTask(ctx: Ctx, id: string, input: { result: string
   return write(ctx, async (w) => {
     const { task } = await findTask(ctx, w.tx, id, true);
     if (task.status !== 'open') throw TaskError('not_open');
+    // A 回访 is judged by what it achieved (S5): without an outcome it would count as missed.
+    if (task.kind === 'callback' && task.origin === 'closure') throw TaskError('outcome_required', { field: 'outcome' });
     const [conv] = await w.tx.select().from(conversations).where(eq(conversations.id, task.conversationId)).for('update');
     return (await finishTask(w, task, conv!, { status: 'done', result: input.result, by: ctx.actor.id })).task;
   });

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, Timestamp, Uuid, iso, isoOrNull } from '../../platform/http/schemas.ts';
 import { Pii } from '../../platform/pii/schema-mask.ts';
 import { CHANNELS } from '../policy/document.ts';
-import type { agentStates, assignments, attachments, cannedReplies, conversationTasks, conversations, messages, queues } from './schema.ts';
+import type { agentStates, assignments, attachments, cannedReplies, conversationReopens, conversationTasks, conversations, messages, queues } from './schema.ts';
 
 const literals = <T extends readonly string[]>(values: T, description?: string) =>
   Type.Union(
@@ -22,6 +22,12 @@ export const STRATEGIES = ['round_robin', 'least_busy'] as const;
 export const TASK_KINDS = ['handoff', 'escalation', 'follow_up', 'callback'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 export const TASK_STATUSES = ['open', 'done', 'cancelled'] as const;
+export const TASK_ORIGINS = ['agent', 'missed_call', 'closure'] as const;
+export type TaskOrigin = (typeof TASK_ORIGINS)[number];
+/** S5: what a callback achieved; all but `unreached` mean the customer was reached. */
+export const CALLBACK_OUTCOMES = ['reached', 'unreached', 'satisfied', 'not_satisfied'] as const;
+export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];
+export const REOPEN_SOURCES = ['customer_message', 'confirmation', 'callback', 'agent'] as const;
 
 export const ChannelSchema = literals(CHANNELS, 'chat 在线 / email 邮件 / phone 电话 / form 表单 / api 接口');
 export const StatusSchema = literals(
@@ -34,6 +40,8 @@ export const AgentStatusSchema = literals(AGENT_STATUSES, 'online 在线 / busy 
 export const StrategySchema = literals(STRATEGIES, 'round_robin 轮询 / least_busy 最空闲优先');
 export const TaskKindSchema = literals(TASK_KINDS, 'handoff 协同部门转办 / escalation 升级 / follow_up 跟进 / callback 电话回拨');
 export const TaskStatusSchema = literals(TASK_STATUSES);
+export const TaskOriginSchema = literals(TASK_ORIGINS, 'agent 人工安排 / missed_call 未接来电 / closure 结案回访');
+export const CallbackOutcomeSchema = literals(CALLBACK_OUTCOMES, 'reached 已联系上 / unreached 未接通 / satisfied 客户满意 / not_satisfied 客户不满意');
 
 export const IntakeSchema = Type.Object(
   {
@@ -71,6 +79,10 @@ export const ConversationView = Type.Object(
     intake: IntakeSchema,
     leftMessage: Type.Boolean({ description: '无人接待时客户留言生成' }),
     reopenCount: Type.Integer(),
+    transferCount: Type.Integer(),
+    escalationCount: Type.Integer({ description: '升级与转办协同部门次数（影响首问解决）' }),
+    greetedAt: Nullable(Timestamp),
+    problemConfirmedAt: Nullable(Timestamp),
     followUpDueAt: Nullable(Timestamp),
     handlingSeconds: Type.Integer({ description: '处理时长（AHT）：文字渠道为处理中时长，不含等待；电话为通话+保持+话后' }),
     createdAt: Timestamp,
@@ -108,6 +120,10 @@ export function conversationView(r: ConversationRow, now?: Date): ConversationVi
     intake: r.intake,
     leftMessage: r.leftMessage,
     reopenCount: r.reopenCount,
+    transferCount: r.transferCount,
+    escalationCount: r.escalationCount,
+    greetedAt: isoOrNull(r.greetedAt),
+    problemConfirmedAt: isoOrNull(r.problemConfirmedAt),
     followUpDueAt: isoOrNull(r.followUpDueAt),
     handlingSeconds: Math.floor((r.handlingMs + running) / 1000),
     createdAt: iso(r.createdAt),
@@ -280,9 +296,11 @@ export const TaskView = Type.Object(
     departmentId: Nullable(Uuid),
     assigneeId: Nullable(Uuid),
     dueAt: Nullable(Timestamp),
-    overdue: Type.Boolean(),
+    overdue: Type.Boolean({ description: '已过期未完成；回拨任务未在到期前联系上客户（漏回访）也为 true' }),
     customerMessage: Nullable(Type.String()),
     result: Nullable(Type.String()),
+    origin: TaskOriginSchema,
+    outcome: Nullable(CallbackOutcomeSchema),
     createdBy: Nullable(Uuid),
     createdAt: Timestamp,
     completedAt: Nullable(Timestamp),
@@ -291,6 +309,12 @@ export const TaskView = Type.Object(
   { title: 'Task' },
 );
 export type TaskView = Static<typeof TaskView>;
+
+/** S5: a callback counts as made when the customer was reached by its due time; otherwise it is missed once due. */
+export function callbackMissed(r: Pick<typeof conversationTasks.$inferSelect, 'kind' | 'status' | 'dueAt' | 'outcome' | 'completedAt'>, now: Date): boolean {
+  if (r.kind !== 'callback' || r.status === 'cancelled' || r.dueAt === null || r.dueAt > now) return false;
+  return !(r.status === 'done' && r.outcome !== 'unreached' && r.completedAt !== null && r.completedAt <= r.dueAt);
+}
 
 export function taskView(r: typeof conversationTasks.$inferSelect, conversationNumber: number, now: Date): TaskView {
   return {
@@ -304,13 +328,45 @@ export function taskView(r: typeof conversationTasks.$inferSelect, conversationN
     departmentId: r.departmentId,
     assigneeId: r.assigneeId,
     dueAt: isoOrNull(r.dueAt),
-    overdue: r.status === 'open' && r.dueAt !== null && r.dueAt <= now,
+    overdue: (r.status === 'open' && r.dueAt !== null && r.dueAt <= now) || callbackMissed(r, now),
     customerMessage: r.customerMessage,
     result: r.result,
+    origin: r.origin as TaskOrigin,
+    outcome: r.outcome as CallbackOutcome | null,
     createdBy: r.createdBy,
     createdAt: iso(r.createdAt),
     completedAt: isoOrNull(r.completedAt),
     completedBy: r.completedBy,
+  };
+}
+
+/** S3: one reopen of a resolved or closed conversation, with who or what reopened it and why. */
+export const ReopenView = Type.Object(
+  {
+    id: Uuid,
+    conversationId: Uuid,
+    /** 1 for the first reopen: the conversation's reopen count after it. */
+    seq: Type.Integer({ description: '第几次重开' }),
+    fromStatus: StatusSchema,
+    source: literals(REOPEN_SOURCES, 'customer_message 客户回复 / confirmation 结果反馈未解决或不满意 / callback 回访不满意 / agent 客服重开'),
+    reason: Nullable(Type.String()),
+    actorId: Nullable(Uuid),
+    at: Timestamp,
+  },
+  { title: 'Reopen' },
+);
+export type ReopenView = Static<typeof ReopenView>;
+
+export function reopenView(r: typeof conversationReopens.$inferSelect, seq: number): ReopenView {
+  return {
+    id: r.id,
+    conversationId: r.conversationId,
+    seq,
+    fromStatus: r.fromStatus as Status,
+    source: r.source as ReopenView['source'],
+    reason: r.reason,
+    actorId: r.actorId,
+    at: iso(r.at),
   };
 }
 

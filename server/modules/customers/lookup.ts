@@ -129,8 +129,42 @@ export async function customerBrief(db: Executor, id: string): Promise<CustomerB
   return row ?? null;
 }
 
+/** Whether the archive holds a phone number and an email address: whether a callback or an emailed survey can reach the customer. */
+export async function customerReach(db: Executor, id: string): Promise<{ phone: boolean; email: boolean }> {
+  const [row] = await db.select({ phones: customers.phones, emails: customers.emails }).from(customers).where(eq(customers.id, id)).limit(1);
+  return { phone: (row?.phones.length ?? 0) > 0, email: (row?.emails.length ?? 0) > 0 };
+}
+
 /** The customer's most recent order number, for `{order.number}` when the conversation names none. */
 export async function latestOrderNumber(db: Executor, customerId: string): Promise<string | null> {
   const [row] = await db.select({ number: customerOrders.number }).from(customerOrders).where(eq(customerOrders.customerId, customerId)).orderBy(desc(customerOrders.orderedAt)).limit(1);
   return row?.number ?? null;
+}
+
+export interface OrderBrief {
+  id: string;
+  customerId: string;
+  number: string;
+  amountFen: number;
+  status: string;
+  orderedAt: Date;
+  items: Array<{ sku: string | null; name: string; quantity: number; unitPriceFen: number }>;
+}
+
+/** One order as other modules quote it (complaint evidence keeps a copy of what it showed). */
+export async function orderBrief(db: Executor, id: string): Promise<OrderBrief | null> {
+  const [row] = await db
+    .select({
+      id: customerOrders.id,
+      customerId: customerOrders.customerId,
+      number: customerOrders.number,
+      amountFen: customerOrders.amountFen,
+      status: customerOrders.status,
+      orderedAt: customerOrders.orderedAt,
+      items: customerOrders.items,
+    })
+    .from(customerOrders)
+    .where(eq(customerOrders.id, id))
+    .limit(1);
+  return row ?? null;
 }

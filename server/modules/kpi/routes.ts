@@ -1,3 +1,131 @@
+import { Type } from '@sinclair/typebox';
 import type { App } from '../../platform/http/app-types.ts';
+import { DEFAULT_LIMIT, Page, PageQuery, toPage } from '../../platform/http/pagination.ts';
+import { Body, Nullable, Query, Timestamp, Uuid } from '../../platform/http/schemas.ts';
+import { ChannelSchema } from '../conversations/views.ts';
+import { SLA_METRICS } from '../sla/views.ts';
+import { DIMENSIONS, SOURCES, UNITS } from './registry.ts';
+import { NO_GROUP, drillCursor, kpiConversations, kpiValues, listKpis } from './service.ts';
 
-export function kpiRoutes(_app: App): void {}
+const tags = ['指标 KPIs'];
+const literals = <T extends string>(values: readonly T[], description?: string) => Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
+
+const UnitSchema = literals(UNITS, 'seconds 秒 / percent 百分比 / score 分（1–5）/ count 个数');
+const DimensionSchema = literals(DIMENSIONS, 'agent 坐席 / team 班组 / channel 渠道 / problem_type 问题类型 / metric SLA 目标类型 / day 日 / week 周（周一起） / month 月（按组织时区）');
+const KpiParams = Body({ code: Type.String({ minLength: 1, maxLength: 64, description: '指标代码，见 GET /api/kpis' }) });
+const DateOnly = (description: string) => Type.String({ format: 'date', description });
+
+const Filters = {
+  from: Type.Optional(DateOnly('开始日期（含，组织时区），默认本月 1 日')),
+  to: Type.Optional(DateOnly('结束日期（含，组织时区），默认今天；期间最长 366 天')),
+  groupBy: Type.Optional(DimensionSchema),
+  agentId: Type.Optional(Uuid),
+  teamId: Type.Optional(Uuid),
+  channel: Type.Optional(ChannelSchema),
+  problemType: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{1,47}$', description: '问题类型编码（政策目录）' })),
+  metric: Type.Optional(literals(SLA_METRICS, '仅 sla_attainment：SLA 目标类型')),
+};
+
+const KpiView = Type.Object(
+  {
+    code: Type.String(),
+    name: Type.String(),
+    nameEn: Type.String(),
+    formula: Type.String({ description: '计算口径（中文）' }),
+    unit: UnitSchema,
+    direction: literals(['higher_better', 'lower_better'] as const, 'higher_better 越高越好 / lower_better 越低越好'),
+    dimensions: Type.Array(DimensionSchema, { description: '可分组、可筛选的维度' }),
+  },
+  { title: 'Kpi' },
+);
+
+const Figures = {
+  value: Nullable(Type.Number({ description: '指标值（单位见 unit）；分母为 0 时为 null' })),
+  numerator: Type.Number(),
+  denominator: Type.Number(),
+};
+const KpiValuesView = Type.Object(
+  {
+    code: Type.String(),
+    unit: UnitSchema,
+    from: Type.String({ format: 'date' }),
+    to: Type.String({ format: 'date' }),
+    timezone: Type.String(),
+    groupBy: Nullable(DimensionSchema),
+    target: Nullable(Type.Number({ description: '政策目标值（如有）' })),
+    rows: Type.Array(
+      Type.Object({
+        group: Nullable(Type.String({ description: '分组值：员工或班组 id、渠道或问题类型编码、日期、周（2026-W10）、月（2026-03）；null 为未分配/未分类（下钻时用 group=none）' })),
+        label: Nullable(Type.String()),
+        ...Figures,
+      }),
+    ),
+    total: Type.Object(Figures),
+  },
+  { title: 'KpiValues' },
+);
+
+const DrillRowView = Type.Object(
+  {
+    id: Uuid,
+    source: literals(SOURCES, '记录类型：conversation 会话 / call 通话 / sla_target SLA 目标 / survey 满意度邀请 / callback_task 回访任务 / complaint 投诉'),
+    conversationId: Nullable(Uuid),
+    number: Nullable(Type.Integer({ description: '会话编号' })),
+    status: Nullable(Type.String({ description: '会话状态' })),
+    agentId: Nullable(Uuid),
+    teamId: Nullable(Uuid),
+    channel: Nullable(Type.String()),
+    problemType: Nullable(Type.String()),
+    at: Timestamp,
+    numerator: Type.Number({ description: '该记录计入分子的值' }),
+    denominator: Type.Number({ description: '该记录计入分母的值' }),
+  },
+  { title: 'KpiRecord' },
+);
+
+export function kpiRoutes(app: App): void {
+  app.get(
+    '/api/kpis',
+    { config: { access: 'kpi.read' }, schema: { tags, summary: '指标目录：名称、公式、单位、方向、维度（R3 唯一定义）', response: { 200: Type.Object({ data: Type.Array(KpiView) }) } } },
+    async () => ({ data: listKpis() }),
+  );
+  app.get(
+    '/api/kpis/:code/values',
+    {
+      config: { access: 'kpi.read' },
+      schema: {
+        tags,
+        summary: '指标值：按坐席、班组、渠道、问题类型或日/周/月分组（坐席只看本人，主管只看本班组）',
+        params: KpiParams,
+        querystring: Query(Filters),
+        response: { 200: KpiValuesView },
+      },
+    },
+    async (req) => kpiValues(req.ctx, req.params.code, req.query),
+  );
+  app.get(
+    '/api/kpis/:code/conversations',
+    {
+      config: { access: 'kpi.read' },
+      schema: {
+        tags,
+        summary: '下钻：指标（或其中一组）背后的会话与记录',
+        params: KpiParams,
+        querystring: Query({
+          ...PageQuery,
+          ...Filters,
+          group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `取值为 values 的分组值（须同时给 groupBy）；${NO_GROUP} 表示未分配/未分类` })),
+          part: Type.Optional(literals(['numerator', 'denominator'] as const, 'numerator 只列计入分子的记录 / denominator 只列计入分母的记录')),
+        }),
+        response: { 200: Page(DrillRowView) },
+      },
+    },
+    async (req) => {
+      const { cursor, limit = DEFAULT_LIMIT, ...q } = req.query;
+      // The cursor is checked before the KPI code, so a forged one is always a 400.
+      const afterId = drillCursor(cursor);
+      const rows = await kpiConversations(req.ctx, req.params.code, { ...q, afterId, limit });
+      return toPage(rows, limit, (r) => r, (r) => r.id);
+    },
+  );
+}

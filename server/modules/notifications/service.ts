@@ -40,12 +40,14 @@ export function notificationView(r: NotificationRow) {
 
 /** One row per recipient, pushed to that person's consoles in the same transaction. */
 export async function notify(w: Writer, staffIds: readonly string[], n: NewNotification): Promise<void> {
-  for (const staffId of new Set(staffIds)) {
-    const [row] = await w.tx
-      .insert(notifications)
-      .values({ id: newId(), staffId, kind: n.kind, title: n.title, body: n.body, entityType: n.entityType ?? null, entityId: n.entityId ?? null, data: n.data ?? {}, createdAt: w.now })
-      .returning();
-    await w.emit({ type: 'notification.created', entityType: 'notification', entityId: row!.id, data: notificationView(row!), audience: { staffIds: [staffId] } });
+  const recipients = [...new Set(staffIds)];
+  if (recipients.length === 0) return;
+  const rows = await w.tx
+    .insert(notifications)
+    .values(recipients.map((staffId) => ({ id: newId(), staffId, kind: n.kind, title: n.title, body: n.body, entityType: n.entityType ?? null, entityId: n.entityId ?? null, data: n.data ?? {}, createdAt: w.now })))
+    .returning();
+  for (const row of rows) {
+    await w.emit({ type: 'notification.created', entityType: 'notification', entityId: row.id, data: notificationView(row), audience: { staffIds: [row.staffId] } });
   }
 }
 

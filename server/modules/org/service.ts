@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
@@ -8,6 +8,7 @@ import { declareEventTypes, type Audience } from '../../platform/events/outbox.t
 import { loginStates, preparePassword, revokeSessions, storePassword, unlock } from '../../platform/auth/service.ts';
 import { isValidIdNumber } from '../../platform/pii/validate.ts';
 import { registerRevealable } from '../../platform/pii/reveal.ts';
+import { newSigningKey } from '../../platform/signing.ts';
 import { write, type Writer } from '../../platform/write.ts';
 import type { Role } from '../../platform/rbac/permissions.ts';
 import type { StaffLevel } from '../../presets/types.ts';
@@ -246,6 +247,20 @@ export function createTeam(ctx: Ctx, input: TeamInput): Promise<TeamView> {
     const [org] = await w.tx.select({ timezone: organisation.timezone }).from(organisation).limit(1);
     return insertTeam(w, { ...input, timezone: input.timezone ?? org?.timezone ?? DEFAULT_TIMEZONE });
   });
+}
+
+/**
+ * The key that signs links needing no sign-in (survey invitations), made on first use. The
+ * conditional update keeps whichever key was stored first, so concurrent nodes agree on one.
+ */
+export async function organisationSigningKey(db: Executor): Promise<string> {
+  const read = async () => (await db.select({ key: organisation.signingKey }).from(organisation).limit(1))[0]?.key ?? null;
+  const existing = await read();
+  if (existing) return existing;
+  await db.update(organisation).set({ signingKey: newSigningKey() }).where(isNull(organisation.signingKey));
+  const key = await read();
+  if (!key) throw new Error('the organisation is not initialised');
+  return key;
 }
 
 export async function updateTeam(ctx: Ctx, id: string, patch: Partial<TeamInput>): Promise<TeamView> {

@@ -120,6 +120,16 @@ export function checkPolicy(doc: PolicyDocument): Array<{ field: string; detail:
   doc.problemTypes.forEach((p, i) => {
     if (!domains.has(p.domain)) problems.push({ field: `problemTypes.${i}.domain`, detail: `业务范畴 ${p.domain} 不存在` });
   });
+  const typeCodes = new Set(doc.problemTypes.map((p) => p.code));
+  const tierCodes = new Set(doc.customerTiers.tiers.map((t) => t.code));
+  (doc.sla.overrides ?? []).forEach((o, i) => {
+    o.when.problemTypes?.forEach((code, j) => {
+      if (!typeCodes.has(code)) problems.push({ field: `sla.overrides.${i}.when.problemTypes.${j}`, detail: `问题类型 ${code} 不存在` });
+    });
+    o.when.tiers?.forEach((code, j) => {
+      if (!tierCodes.has(code)) problems.push({ field: `sla.overrides.${i}.when.tiers.${j}`, detail: `客户等级 ${code} 不存在` });
+    });
+  });
   const teams = new Set(teamCodes);
   doc.emergencyPlans.forEach((p, i) => {
     if (p.overflowToQueue && !teams.has(p.overflowToQueue)) problems.push({ field: `emergencyPlans.${i}.overflowToQueue`, detail: `班组 ${p.overflowToQueue} 不存在` });

@@ -41,5 +41,6 @@ export const slaTargets = pgTable(
   (t) => [
     uniqueIndex('sla_targets_key').on(t.conversationId, t.metric, t.seq),
     index('sla_targets_metric_idx').on(t.metric, t.startedAt),
+    index('sla_targets_started_idx').on(t.startedAt),
   ],
 );

@@ -154,20 +154,31 @@ export class JobRunner {
     while (this.running) await this.running;
   }
 
-  /** Claims and runs every job due by the clock's now; returns how many ran. Tests call this directly. */
+  /**
+   * Claims and runs every job due by the clock's now; returns how many ran. Tests call this directly.
+   * Up to `batch` jobs run at once, and a finished one frees its slot for the next claim at once,
+   * so one slow job does not hold back the nine beside it.
+   */
   async runDue(): Promise<number> {
     let total = 0;
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const claimed = await this.claim();
-      if (claimed.length === 0) break;
-      await Promise.all(claimed.map((job) => this.execute(job)));
+      const free = this.batch - inFlight.size;
+      const claimed = free > 0 ? await this.claim(free) : [];
+      for (const job of claimed) {
+        const run: Promise<void> = this.execute(job).finally(() => inFlight.delete(run));
+        inFlight.add(run);
+      }
       total += claimed.length;
+      if (inFlight.size === 0) break;
+      // Wait for a slot when all are busy or nothing more is due yet; otherwise claim again at once.
+      if (claimed.length === 0 || inFlight.size >= this.batch) await Promise.race(inFlight);
     }
     await this.cleanup();
     return total;
   }
 
-  private async claim(): Promise<JobRow[]> {
+  private async claim(limit: number): Promise<JobRow[]> {
     const kinds = [...this.handlers.keys()];
     if (kinds.length === 0) return [];
     const now = this.clock.now();
@@ -182,7 +193,7 @@ export class JobRunner {
         ),
       )
       .orderBy(jobs.runAt, jobs.id)
-      .limit(this.batch)
+      .limit(limit)
       .for('update', { skipLocked: true });
     return db
       .update(jobs)

@@ -6,6 +6,9 @@ import { DEMO_PASSWORD, createHarness } from '../../../test/support/kefu.ts';
 import type { RouteInfo } from '../auth/hook.ts';
 import { sign } from '../webhooks/signature.ts';
 import { issueVisitorToken, sendChatMessage, visitorCtx, visitorIdOf } from '../../modules/channels/chat/service.ts';
+import { eq } from 'drizzle-orm';
+import { surveys } from '../../modules/surveys/schema.ts';
+import { surveyToken } from '../../modules/surveys/service.ts';
 import { PERMISSIONS, ROLES, isPermission, permissionsOf, type Access, type Role } from './permissions.ts';
 
 /**
@@ -171,6 +174,57 @@ async function ctiRecording(): Promise<Sample> {
 }
 async function newCallback(): Promise<string> {
   return (await asAdmin('POST', `/api/conversations/${await newConversation()}/callbacks`, { dueAt: future(), note: '回电确认' })).id;
+}
+
+/** Complaints (docs/complaints.md): call-center's approval chain is 服务运营部 (manager1), then 质检部 (qa1). */
+const NO_SUCH_ID = '01900000-0000-7000-8000-000000000000';
+const newComplaint = async (): Promise<string> =>
+  (await asAdmin('POST', '/api/complaints', { customerId: fx.customer, complainantName: '访问测试', contact: '13800001111', channel: 'phone', matter: unique('走查投诉 ') })).id;
+async function investigatingComplaint(): Promise<string> {
+  const id = await newComplaint();
+  await asAdmin('POST', `/api/complaints/${id}/evidence`, { kind: 'order', refId: await newOrder() });
+  return id;
+}
+async function approvedComplaint(): Promise<string> {
+  const id = await investigatingComplaint();
+  const proposal = await asAdmin('POST', `/api/complaints/${id}/proposals`, { solution: '补发', agreedMethod: '快递补发', agreedAt: future() });
+  for (const [i, who] of ['manager1', 'qa1'].entries()) {
+    const res = await h.api('POST', `/api/complaint-approvals/${proposal.approvals[i].id}/decisions`, { as: who, body: { decision: 'approved' } });
+    if (res.status !== 200) throw new Error(`fixture approval failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return id;
+}
+/** Implementation done: the revisit is due. */
+async function revisitingComplaint(): Promise<string> {
+  const id = await approvedComplaint();
+  const action = await asAdmin('POST', `/api/complaints/${id}/actions`, { title: '补发' });
+  await asAdmin('POST', `/api/complaint-actions/${action.id}/completions`, { result: '已补发' });
+  return id;
+}
+let standingComplaints: Promise<{ accepted: string; implementing: string }> | null = null;
+/** One complaint to read and edit, and one under implementation whose standing open task keeps it there. */
+function complaintFixtures(): Promise<{ accepted: string; implementing: string }> {
+  standingComplaints ??= (async () => {
+    const implementing = await approvedComplaint();
+    await asAdmin('POST', `/api/complaints/${implementing}/actions`, { title: '常设任务' });
+    return { accepted: await newComplaint(), implementing };
+  })();
+  return standingComplaints;
+}
+
+/** Closed loop (docs/closed-loop.md): a phone case resolved while waiting in a queue every service role sees, so its survey (asked on the callback) too. */
+async function newSurvey(): Promise<string> {
+  const conv = await asAdmin('POST', '/api/conversations', { channel: 'phone', customerId: fx.customer });
+  await asAdmin('POST', `/api/conversations/${conv.id}/escalations`, { toStaffId: (await asAdmin('GET', '/api/staff?q=engineer1')).data[0].id, note: '访问测试' });
+  await asAdmin('PATCH', `/api/conversations/${conv.id}`, { problemType: 'consultation', intake: { problemDescription: '访问测试' } });
+  await asAdmin('POST', `/api/conversations/${conv.id}/status`, { status: 'resolved' });
+  return (await asAdmin('GET', `/api/surveys?conversationId=${conv.id}`)).data[0].id;
+}
+/** The signed link of a new survey, as an invitation email carries it. */
+async function surveyLink(): Promise<string> {
+  const id = await newSurvey();
+  const [row] = await h.kefu.database.db.select().from(surveys).where(eq(surveys.id, id));
+  return surveyToken(h.kefu.database.db, row!);
 }
 
 /** A chat upload sample: the visitor's token in X-Kefu-Visitor instead of a sign-in. */
@@ -341,6 +395,11 @@ const SAMPLES: Record<string, Build> = {
   'POST /api/conversations/:id/handoffs': async () => ({ url: `/api/conversations/${await newConversation()}/handoffs`, body: { departmentId: fx.logistics, title: '查件', dueAt: future() } }),
   'POST /api/conversations/:id/follow-ups': async () => ({ url: `/api/conversations/${await newConversation()}/follow-ups`, body: { dueAt: future(), note: '明天回复进度' } }),
   'GET /api/tasks': () => ({ url: '/api/tasks?status=open' }),
+  'GET /api/conversations/:id/sla-targets': async () => ({ url: `/api/conversations/${await newConversation()}/sla-targets` }),
+  // A chat has no in-call milestone (409): the walk checks access; sla.test.ts checks the marks.
+  'POST /api/conversations/:id/milestones': async () => ({ url: `/api/conversations/${await newConversation()}/milestones`, body: { milestone: 'greeted' }, ok: 409 }),
+  'GET /api/notifications': () => ({ url: '/api/notifications?unread=true' }),
+  'POST /api/notifications/reads': () => ({ url: '/api/notifications/reads', body: { ids: [NO_SUCH_ID] }, ok: 404 }),
   'GET /api/tasks/:id': () => ({ url: `/api/tasks/${fx.handoffTask}` }),
   'POST /api/tasks/:id/completions': async () => ({ url: `/api/tasks/${await newHandoff(await newConversation())}/completions`, body: { result: '已处理' } }),
   'GET /api/queues': () => ({ url: '/api/queues' }),
@@ -376,6 +435,51 @@ const SAMPLES: Record<string, Build> = {
   'POST /api/conversations/:id/typing': async () => ({ url: `/api/conversations/${await newConversation()}/typing`, body: { on: true } }),
   'GET /widget.js': () => ({ url: '/widget.js' }),
   'GET /demo/chat': () => ({ url: '/demo/chat' }),
+
+  // Closed loop: customers answer through a signed link, no sign-in; staff read, record and count.
+  'GET /feedback/:token': async () => ({ url: `/feedback/${await surveyLink()}` }),
+  'POST /feedback/:token': async () => ({ url: `/feedback/${await surveyLink()}`, body: 'solved=yes&satisfied=yes&csat=5', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+  'POST /api/survey-responses': async () => ({ url: '/api/survey-responses', body: { token: await surveyLink(), solved: true, satisfied: true, csat: 5 } }),
+  'GET /api/surveys': () => ({ url: '/api/surveys?responded=false' }),
+  'GET /api/surveys/statistics': () => ({ url: '/api/surveys/statistics?channel=phone' }),
+  'GET /api/surveys/:id': async () => ({ url: `/api/surveys/${await newSurvey()}` }),
+  'POST /api/surveys/:id/responses': async () => ({ url: `/api/surveys/${await newSurvey()}/responses`, body: { satisfied: true, csat: 5 } }),
+  'GET /api/conversations/:id/reopens': () => ({ url: `/api/conversations/${fx.conversation}/reopens` }),
+  'POST /api/callbacks/:taskId/outcomes': async () => ({ url: `/api/callbacks/${await newCallback()}/outcomes`, body: { result: '已回访，客户确认问题解决', outcome: 'reached' } }),
+  'GET /api/callbacks/statistics': () => ({ url: '/api/callbacks/statistics?origin=closure' }),
+
+  'GET /api/complaints': () => ({ url: '/api/complaints?status=accepted&status=investigating' }),
+  'POST /api/complaints': () => ({ url: '/api/complaints', body: { customerId: fx.customer, complainantName: '访问测试', contact: '13800001111', channel: 'phone', matter: unique('走查投诉 ') } }),
+  'GET /api/complaints/analysis': () => ({ url: '/api/complaints/analysis?by=category' }),
+  'GET /api/complaints/:id': async () => ({ url: `/api/complaints/${(await complaintFixtures()).accepted}` }),
+  'PATCH /api/complaints/:id': async () => ({ url: `/api/complaints/${(await complaintFixtures()).accepted}`, body: { category: unique('类别') } }),
+  'GET /api/complaints/:id/evidence': async () => ({ url: `/api/complaints/${(await complaintFixtures()).accepted}/evidence` }),
+  'POST /api/complaints/:id/evidence': async () => ({ url: `/api/complaints/${(await complaintFixtures()).accepted}/evidence`, body: { kind: 'order', refId: await newOrder() } }),
+  'POST /api/complaints/:id/proposals': async (c) => ({
+    url: `/api/complaints/${c.username ? await investigatingComplaint() : NO_SUCH_ID}/proposals`,
+    body: { solution: '补发', agreedMethod: '快递补发', agreedAt: future() },
+  }),
+  'GET /api/complaint-approvals': () => ({ url: '/api/complaint-approvals' }),
+  // Every role holds complaints.approve; the service lets only the step's department decide it (complaints.test.ts).
+  // Callers past the permission check reach the lookup of the step.
+  'POST /api/complaint-approvals/:id/decisions': () => ({ url: `/api/complaint-approvals/${NO_SUCH_ID}/decisions`, body: { decision: 'approved' }, ok: 404 }),
+  'POST /api/complaints/:id/actions': async () => ({ url: `/api/complaints/${(await complaintFixtures()).implementing}/actions`, body: { title: unique('实施任务 ') } }),
+  'POST /api/complaint-actions/:id/completions': async (c) => ({
+    url: `/api/complaint-actions/${c.username ? (await asAdmin('POST', `/api/complaints/${(await complaintFixtures()).implementing}/actions`, { title: unique('待完成 ') })).id : NO_SUCH_ID}/completions`,
+    body: { result: '已完成' },
+  }),
+  'POST /api/complaints/:id/revisits': async (c) => ({ url: `/api/complaints/${c.username ? await revisitingComplaint() : NO_SUCH_ID}/revisits`, body: { outcome: 'satisfied', note: '客户满意' } }),
+  'POST /api/complaints/:id/closures': async (c) => {
+    if (!c.username) return { url: `/api/complaints/${NO_SUCH_ID}/closures`, body: {} };
+    const id = await revisitingComplaint();
+    await asAdmin('POST', `/api/complaints/${id}/revisits`, { outcome: 'satisfied', note: '客户满意' });
+    return { url: `/api/complaints/${id}/closures`, body: {} };
+  },
+
+  // KPIs (docs/kpis.md): scoped in the service, so every holder of kpi.read gets an answer (their own numbers at least).
+  'GET /api/kpis': () => ({ url: '/api/kpis' }),
+  'GET /api/kpis/:code/values': () => ({ url: '/api/kpis/fcr/values?groupBy=agent' }),
+  'GET /api/kpis/:code/conversations': () => ({ url: '/api/kpis/sla_attainment/conversations?groupBy=metric&group=first_response' }),
 };
 
 function allowed(access: Access, role: Role): boolean {
@@ -404,6 +508,7 @@ describe('O2 the permission table', () => {
       'GET /api/health',
       'GET /api/openapi.json',
       'GET /demo/chat',
+      'GET /feedback/:token',
       'GET /widget.js',
       'OPTIONS /api/chat/attachments',
       'OPTIONS /api/chat/attachments/:id',
@@ -411,11 +516,14 @@ describe('O2 the permission table', () => {
       'POST /api/calls/:callId/recording',
       'POST /api/chat/attachments',
       'POST /api/cti/events',
+      'POST /api/survey-responses',
+      'POST /feedback/:token',
     ]);
   });
 
-  it('O2: partner staff hold no permission of the service side, only their hand-off tasks', () => {
-    expect([...permissionsOf('partner')]).toEqual(['tasks.read']);
+  it('O2: partner staff hold no permission of the service side, only their hand-off tasks and their department\'s complaint approvals', () => {
+    // CP3: a partner department on the approval chain decides its own step; the service scopes it to that department.
+    expect([...permissionsOf('partner')]).toEqual(['tasks.read', 'complaints.approve']);
     for (const [permission, roles] of Object.entries(PERMISSIONS)) {
       expect(roles.length, permission).toBeGreaterThan(0);
       expect(roles.every((r) => (ROLES as readonly string[]).includes(r)), permission).toBe(true);

@@ -19,6 +19,8 @@ import { PHONE_PATTERN } from '../../../platform/pii/validate.ts';
 import type { RealtimeHub } from '../../../platform/realtime/hub.ts';
 import { conversationAudience, findVisible } from '../../conversations/record.ts';
 import type { ConversationRow, MessageView } from '../../conversations/views.ts';
+import { answerAsVisitor, pendingVisitorSurvey, visitorSurvey } from '../../surveys/service.ts';
+import { SurveyAnswerFields } from '../../surveys/views.ts';
 import {
   ChatError,
   currentConversation,
@@ -82,6 +84,7 @@ const FRAMES = {
   }),
   typing: frame('typing', { on: Type.Boolean() }),
   history: frame('history', { conversationId: Uuid, afterId: Type.Optional(Uuid) }),
+  survey_response: frame('survey_response', { surveyId: Uuid, ...SurveyAnswerFields }),
   ping: frame('ping', {}),
 };
 type FrameType = keyof typeof FRAMES;
@@ -290,6 +293,12 @@ export class ChatGateway {
         const page = await visitorMessages(this.deps.database.db, conv.id, { afterId: f.afterId, limit: HISTORY_PAGE });
         return this.send(c, { type: 'history', conversation: visitorConversation(conv), messages: page.messages, hasMore: page.hasMore });
       }
+      case 'survey_response': {
+        const { type: _type, surveyId, ...answer } = f;
+        const feedback = await answerAsVisitor(this.ctxOf(c, visitor), visitor.id, surveyId, answer);
+        this.send(c, { type: 'survey_ack', surveyId, effect: feedback.effect, conversationStatus: feedback.conversationStatus });
+        return this.sync(c);
+      }
     }
   }
 
@@ -327,6 +336,9 @@ export class ChatGateway {
     const held = c.held;
     c.held = null;
     for (const m of held) this.send(c, m);
+    // A resolution still waiting for the visitor's answer is asked again on every visit (S3).
+    const survey = conv ? await pendingVisitorSurvey(db, conv, this.deps.clock.now()) : null;
+    if (survey && !survey.answered) this.send(c, { type: 'survey', survey });
     this.sync(c);
   }
 
@@ -386,6 +398,9 @@ export class ChatGateway {
         const waitingIn = c.conv && !c.conv.assigneeId ? c.conv.queueId : null;
         if (c.conv?.id === e.entityId || (waitingIn && waitingIn === e.data.queueId)) this.sync(c);
       }
+    } else if ((e.type === 'survey.invited' || e.type === 'survey.responded') && e.data.via === 'chat') {
+      const peers = [...this.conns].filter((c) => c.conv?.id === e.data.conversationId);
+      if (peers.length > 0) this.pushSurvey(peers, String(e.data.id));
     } else if (e.type === 'agent.status_changed' || e.type === 'queue.created' || e.type === 'queue.updated') {
       // Who is online decides the estimate and whether anyone can answer at all.
       for (const c of this.conns) if (c.visitor && (!c.conv || !c.conv.assigneeId)) this.sync(c);
@@ -423,6 +438,15 @@ export class ChatGateway {
     run()
       .catch((err) => this.deps.log.error({ err }, 'chat sync failed'))
       .finally(() => (c.syncing = false));
+  }
+
+  /** The invitation (or its answer, from another tab or an agent) as the visitor sees it. */
+  private pushSurvey(peers: Conn[], surveyId: string): void {
+    visitorSurvey(this.deps.database.db, surveyId, this.deps.clock.now())
+      .then((survey) => {
+        if (survey) for (const c of peers) this.push(c, { type: 'survey', survey });
+      })
+      .catch((err) => this.deps.log.error({ err }, 'chat survey push failed'));
   }
 
   private tell(c: Conn, kind: 'conversation' | 'queue', value: object, id?: string): void {

@@ -57,6 +57,9 @@
     typingSentAt: 0,
     typingOffTimer: null,
     view: 'chat',
+    /** The open invitation to confirm the result and rate (S3/S4), from a `survey` frame. */
+    survey: null,
+    surveyThanks: '',
   };
 
   function newClientId() {
@@ -98,7 +101,13 @@
     '.kf-form label{display:block;margin:8px 0 3px;font-size:13px;color:#444}' +
     '.kf-form input,.kf-form textarea{width:100%;border:1px solid #d0d4d9;border-radius:6px;padding:7px 8px;font-size:14px}' +
     '.kf-form textarea{height:100px;resize:vertical}.kf-actions{margin-top:14px;display:flex;gap:8px}' +
-    '.kf-err{color:#c62828;font-size:12px;min-height:16px;margin-top:6px}';
+    '.kf-err{color:#c62828;font-size:12px;min-height:16px;margin-top:6px}' +
+    '.kf-survey{border-top:1px solid #e6e8eb;padding:8px 12px;max-height:55%;overflow-y:auto;background:#fbfcfe}' +
+    '.kf-survey fieldset{border:0;margin:0 0 6px;padding:0}.kf-survey legend{font-size:13px;font-weight:600;margin-bottom:2px;padding:0}' +
+    '.kf-survey label{display:inline-block;margin:2px 8px 2px 0;font-size:13px;cursor:pointer}' +
+    '.kf-survey textarea{width:100%;height:48px;border:1px solid #d0d4d9;border-radius:6px;padding:4px 6px;font-size:13px;resize:none}' +
+    '.kf-survey button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:6px 14px;cursor:pointer;font-size:13px;margin-top:4px}' +
+    '.kf-survey .kf-plain{background:#eef1f5;color:#333;margin-left:6px}';
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -123,7 +132,8 @@
   var attachBtn = el('button', { type: 'button', class: 'kf-plain', title: '发送附件', text: '附件' });
   var sendBtn = el('button', { type: 'button', text: '发送' });
   var compose = el('div', { class: 'kf-compose' }, [input, attachBtn, sendBtn, fileInput]);
-  var chatView = el('div', { style: 'display:flex;flex-direction:column;flex:1;min-height:0' }, [notice, list, typingLine, compose]);
+  var surveyBox = el('div', { class: 'kf-survey', style: 'display:none', role: 'region', 'aria-label': '服务评价' });
+  var chatView = el('div', { style: 'display:flex;flex-direction:column;flex:1;min-height:0' }, [notice, list, typingLine, surveyBox, compose]);
   var formView = el('div', { class: 'kf-form', style: 'display:none' });
   var panel = el('div', { class: 'kf-panel', style: 'display:none', role: 'dialog', 'aria-label': title }, [
     el('div', { class: 'kf-head' }, [el('div', {}, [el('b', { text: title }), statusLine]), el('button', { class: 'kf-x', type: 'button', 'aria-label': '关闭', text: '×', onclick: toggle })]),
@@ -345,6 +355,76 @@
     typingLine.textContent = on ? '客服正在输入…' : '';
   }
 
+  // ---------- survey (result confirmation and rating) ----------
+
+  function radios(name, legend, options) {
+    var set = el('fieldset', {}, [el('legend', { text: legend })]);
+    options.forEach(function (o, i) {
+      var input = el('input', { type: 'radio', name: name, value: o[0] });
+      if (i === 0) input.required = true;
+      set.appendChild(el('label', {}, [input, document.createTextNode(' ' + o[1])]));
+    });
+    return set;
+  }
+
+  function picked(form, name) {
+    var node = form.querySelector('input[name="' + name + '"]:checked');
+    return node ? node.value : null;
+  }
+
+  function renderSurvey() {
+    var s = state.survey;
+    surveyBox.textContent = '';
+    if (state.surveyThanks) {
+      surveyBox.style.display = 'block';
+      surveyBox.appendChild(el('div', { role: 'status', text: state.surveyThanks }));
+      return;
+    }
+    if (!s || s.answered || new Date(s.expiresAt).getTime() <= Date.now()) return (surveyBox.style.display = 'none');
+    var scores = [['5', '5 分 非常满意'], ['4', '4 分 满意'], ['3', '3 分 一般'], ['2', '2 分 不满意'], ['1', '1 分 非常不满意']];
+    var nps = [];
+    for (var i = 10; i >= 0; i--) nps.push([String(i), String(i)]);
+    var err = el('div', { class: 'kf-err' });
+    var form = el('form', {}, [
+      radios('solved', '问题是否已解决？', [['yes', '已解决'], ['no', '未解决']]),
+      radios('satisfied', '您对本次服务是否满意？', [['yes', '满意'], ['no', '不满意']]),
+      radios('csat', '请为本次服务打分', scores),
+    ]);
+    if (s.npsEnabled) {
+      var npsSet = radios('nps', '您有多大可能向亲友推荐我们？（0–10 分，选填）', nps);
+      npsSet.querySelector('input').required = false;
+      form.appendChild(npsSet);
+    }
+    form.appendChild(el('textarea', { name: 'comment', maxlength: '1000', 'aria-label': '意见或建议（选填）', placeholder: '意见或建议（选填）；未解决请说明原因' }));
+    form.appendChild(err);
+    form.appendChild(el('button', { type: 'submit', text: '提交评价' }));
+    form.appendChild(el('button', { type: 'button', class: 'kf-plain', text: '稍后再说', onclick: function () { surveyBox.style.display = 'none'; } }));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      if (!state.ready) return (err.textContent = '连接已断开，请稍后再提交');
+      var f = { type: 'survey_response', surveyId: s.id, solved: picked(form, 'solved') === 'yes', satisfied: picked(form, 'satisfied') === 'yes', csat: Number(picked(form, 'csat')) };
+      var n = picked(form, 'nps');
+      if (n !== null) f.nps = Number(n);
+      var comment = valueOf(form, 'comment');
+      if (comment) f.comment = comment;
+      sendFrame(f);
+      err.textContent = '提交中…';
+    });
+    surveyBox.style.display = 'block';
+    surveyBox.appendChild(el('div', { style: 'font-size:13px;color:#555;margin-bottom:4px', text: '请对本次服务进行评价（会话 #' + s.conversationNumber + '）' }));
+    surveyBox.appendChild(form);
+  }
+
+  function surveyAnswered(effect) {
+    state.survey = null;
+    state.surveyThanks = effect === 'reopened' ? '感谢反馈，我们已重新处理您的问题，客服会尽快回复您。' : '感谢您的评价！';
+    renderSurvey();
+    setTimeout(function () {
+      state.surveyThanks = '';
+      renderSurvey();
+    }, 6000);
+  }
+
   // ---------- connection ----------
 
   function connect() {
@@ -463,6 +543,14 @@
         break;
       case 'history':
         addMessages(f.messages || []);
+        break;
+      case 'survey':
+        if (f.survey.answered && state.survey && state.survey.id === f.survey.id) surveyAnswered('none');
+        else if (!f.survey.answered) state.survey = f.survey;
+        renderSurvey();
+        break;
+      case 'survey_ack':
+        surveyAnswered(f.effect);
         break;
       case 'error':
         // A hello refused for its contact details (edited storage, stricter server): reconnect without them.

@@ -110,12 +110,9 @@ describe('CH4 CTI events', () => {
     expect(await notes(call.conversationId)).toContain(`通话 3 分 12 秒，保持 20 秒，振铃 3 声`);
 
     // The same call under a policy whose ring is 3 s long counts ceil(ringSeconds / 3) rings.
-    const draft = await h.api('POST', '/api/policies', { as: 'admin', body: { note: '铃声时长改为 3 秒' } });
-    const doc = structuredClone(draft.body.document);
-    doc.sla.phone.ringSeconds = { value: 3, source: 'default' };
-    expect((await h.api('PATCH', `/api/policies/${draft.body.id}`, { as: 'admin', body: { document: doc } })).status).toBe(200);
-    expect((await h.api('POST', `/api/policies/${draft.body.id}/approvals`, { as: 'admin' })).status).toBe(201);
-    expect((await h.api('POST', `/api/policies/${draft.body.id}/publications`, { as: 'admin' })).status).toBe(201);
+    await h.publishPolicy('铃声时长改为 3 秒', (doc) => {
+      doc.sla.phone.ringSeconds = { value: 3, source: 'default' };
+    });
     const again = await replay(callEvents({ ...(await script({ callId: 'call-2' })), ringSeconds: L }));
     expect(again.call).toMatchObject({ ringSeconds, rings: Math.ceil(ringSeconds / 3) });
     expect(again.call.rings).not.toBe(3);

@@ -19,6 +19,7 @@ import { currentPolicy } from '../../policy/service.ts';
 import { conversationAudience, findVisible, updateConversation } from '../../conversations/record.ts';
 import { assign } from '../../conversations/routing.ts';
 import { attachments, conversationTasks, conversations } from '../../conversations/schema.ts';
+import { cancelSlaTarget } from '../../sla/engine.ts';
 import { addSystemMessage, insertConversation, storeAttachment, type MessageLimits } from '../../conversations/service.ts';
 import { TaskError, finishTask, insertTask } from '../../conversations/tasks.ts';
 import { AttachmentView, TaskView, attachmentView, type ConversationRow } from '../../conversations/views.ts';
@@ -181,6 +182,8 @@ async function openCall(w: Writer, input: CtiEventInput, limits: MessageLimits):
   if (!conv) {
     const customer = await findOrCreateCustomer(w, { phone: input.direction === 'inbound' ? input.from : input.to }, 'phone');
     ({ conversation: conv } = await insertConversation(w, { channel: 'phone', customerId: customer.id, subject: input.direction === 'inbound' ? '电话来电' : '电话去电', route: false }, limits));
+    // We placed the call: there is no ringing customer waiting for an answer (S1).
+    if (input.direction === 'outbound') await cancelSlaTarget(w, conv.id, 'first_response');
   }
   const [row] = await w.tx
     .insert(callRecords)
@@ -309,12 +312,17 @@ async function followCall(w: Writer, conv: ConversationRow, call: CallRow, befor
         .from(conversationTasks)
         .where(and(eq(conversationTasks.id, taskId), eq(conversationTasks.conversationId, conv.id), eq(conversationTasks.status, 'open')))
         .for('update');
-      if (task) conv = (await finishTask(w, task, conv, { status: 'done', result: `回拨已接通（呼叫编号 ${call.callId}）`, by: after.agentId ?? task.assigneeId })).conversation;
+      // A 回访 after closure ends with what the customer said (satisfied or not), recorded by the agent after the call.
+      if (task && task.origin !== 'closure') {
+        conv = (await finishTask(w, task, conv, { status: 'done', result: `回拨已接通（呼叫编号 ${call.callId}）`, by: after.agentId ?? task.assigneeId, outcome: 'reached' })).conversation;
+      }
     }
   }
 
   // A missed call is called back within the policy's callback time; a late answer event undoes it.
   if (after.status === 'abandoned' && before.status !== 'abandoned') {
+    // A caller who hung up before the rings ran out is abandonment, not a missed answer target.
+    await cancelSlaTarget(w, conv.id, 'first_response', after.endedAt ?? w.now);
     const hours = policy.callbacks.withinHours.value;
     await insertTask(w, conv, {
       kind: 'callback',
@@ -322,12 +330,13 @@ async function followCall(w: Writer, conv: ConversationRow, call: CallRow, befor
       note: `来电未接通${after.rings !== null ? `（振铃 ${after.rings} 声后客户挂断）` : ''}，请在 ${hours} 小时内回拨`,
       assigneeId: conv.assigneeId,
       dueAt: new Date(after.endedAt!.getTime() + hours * 3_600_000),
+      origin: 'missed_call',
     });
   } else if (before.status === 'abandoned' && after.status !== 'abandoned') {
     const open = await w.tx
       .select()
       .from(conversationTasks)
-      .where(and(eq(conversationTasks.conversationId, conv.id), eq(conversationTasks.kind, 'callback'), eq(conversationTasks.status, 'open'), isNull(conversationTasks.createdBy)))
+      .where(and(eq(conversationTasks.conversationId, conv.id), eq(conversationTasks.kind, 'callback'), eq(conversationTasks.origin, 'missed_call'), eq(conversationTasks.status, 'open'), isNull(conversationTasks.createdBy)))
       .for('update');
     for (const task of open) conv = (await finishTask(w, task, conv, { status: 'cancelled', result: '迟到的接听事件表明来电已接通，无需回拨', by: null })).conversation;
   }
