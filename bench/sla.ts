@@ -6,7 +6,7 @@
  * (p50/p99/max) and CPU per 1k timers, against the same number of no-op jobs through the same
  * runner, same poll interval, in the same run.
  *
- *   npx tsx bench/sla.ts [--open 100000] [--due 5000] [--window 10] [--pglite]
+ *   npx tsx bench/sla.ts [--open 100000] [--due 3000] [--window 30] [--pglite]
  */
 import { parseArgs } from 'node:util';
 import type { FastifyBaseLogger } from 'fastify';
@@ -22,8 +22,8 @@ import { benchDataDir, freshPostgres } from './support.ts';
 const { values } = parseArgs({
   options: {
     open: { type: 'string', default: '100000' },
-    due: { type: 'string', default: '5000' },
-    window: { type: 'string', default: '10' },
+    due: { type: 'string', default: '3000' },
+    window: { type: 'string', default: '30' },
     pglite: { type: 'boolean', default: false },
   },
 });
