@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Executor } from '../../db/client.ts';
-import { newId } from '../../db/columns.ts';
+import { newId, NO_ID } from '../../db/columns.ts';
 import { SYSTEM_ACTOR, type Ctx } from '../../platform/context.ts';
 import { auditLog } from '../../platform/audit/schema.ts';
 import { scheduleJob, type JobRunner } from '../../platform/jobs/runner.ts';
@@ -554,7 +554,7 @@ export async function listComplaints(ctx: Ctx, f: ComplaintFilter): Promise<Comp
   const cond: (SQL | undefined)[] = [];
   if (f.status?.length) cond.push(inArray(complaints.status, f.status));
   if (f.customerId) cond.push(eq(complaints.customerId, f.customerId));
-  if (f.ownerId) cond.push(eq(complaints.ownerId, f.ownerId === 'me' ? (ctx.actor.id ?? '00000000-0000-0000-0000-000000000000') : f.ownerId));
+  if (f.ownerId) cond.push(eq(complaints.ownerId, f.ownerId === 'me' ? (ctx.actor.id ?? NO_ID) : f.ownerId));
   if (f.category) cond.push(eq(complaints.category, f.category));
   if (f.severity) cond.push(eq(complaints.severity, f.severity));
   if (f.attributedStaffId) cond.push(eq(complaints.attributedStaffId, f.attributedStaffId));

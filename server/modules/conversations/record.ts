@@ -4,7 +4,7 @@ import type { Actor } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
 import type { Writer } from '../../platform/write.ts';
-import { newId } from '../../db/columns.ts';
+import { newId, NO_ID } from '../../db/columns.ts';
 import { conversationReopens, conversationTasks, conversations, queueMembers } from './schema.ts';
 import { ConversationView, conversationView, type ConversationRow } from './views.ts';
 
@@ -48,7 +48,7 @@ export function conversationAudience(r: Pick<ConversationRow, 'assigneeId' | 'te
  */
 export function visibleCondition(actor: Actor): SQL | undefined {
   if (actor.type === 'system' || actor.permissions.has('conversations.read_all')) return undefined;
-  const me = actor.id ?? '00000000-0000-0000-0000-000000000000';
+  const me = actor.id ?? NO_ID;
   const mine = eq(conversations.assigneeId, me);
   const myQueues = and(
     isNull(conversations.assigneeId),

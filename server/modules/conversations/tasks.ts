@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, lte, ne, not, or, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { newId } from '../../db/columns.ts';
+import { newId, NO_ID } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
@@ -222,7 +222,7 @@ export function registerTaskJobs(jobs: JobRunner): void {
 /** Partners see their department's hand-offs; staff the tasks on conversations they can see or assigned to them. */
 export function taskScope(ctx: Ctx): SQL | undefined {
   const { actor } = ctx;
-  if (actor.role === 'partner') return actor.departmentId ? eq(conversationTasks.departmentId, actor.departmentId) : eq(conversationTasks.id, '00000000-0000-0000-0000-000000000000');
+  if (actor.role === 'partner') return actor.departmentId ? eq(conversationTasks.departmentId, actor.departmentId) : eq(conversationTasks.id, NO_ID);
   const visible = visibleCondition(actor);
   if (!visible) return undefined;
   return or(eq(conversationTasks.assigneeId, actor.id ?? ''), visible);

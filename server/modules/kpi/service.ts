@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { NO_ID } from '../../db/columns.ts';
 import { alias } from 'drizzle-orm/pg-core';
 import { DateTime } from 'luxon';
 import { query } from '../../db/client.ts';
@@ -113,7 +114,7 @@ export function scoped(actor: Actor, q: KpiQuery): KpiQuery {
     return { ...q, teamId: actor.teamId };
   }
   if (q.agentId && q.agentId !== actor.id) throw KpiError('out_of_scope', { field: 'agentId' });
-  return { ...q, agentId: actor.id ?? '00000000-0000-0000-0000-000000000000' };
+  return { ...q, agentId: actor.id ?? NO_ID };
 }
 
 interface Prepared {

@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { NO_ID } from '../../db/columns.ts';
 import { DateTime } from 'luxon';
 import type { Executor } from '../../db/client.ts';
 // The SLA engine's conversation hook must run before ours: importing it first registers it first.
@@ -33,7 +34,6 @@ declareEventTypes({ 'callback.unreached': '回访未接通（截止前仍可再�
 
 /** Outcomes of a call that reached the customer: they meet the callback promise. */
 const REACHING: readonly CallbackOutcome[] = ['reached', 'satisfied', 'not_satisfied'];
-const NIL = '00000000-0000-0000-0000-000000000000';
 
 const localTime = (d: Date, policy: PolicyDocument) => DateTime.fromJSDate(d, { zone: policy.organisation.timezone.value }).toFormat('M月d日 HH:mm');
 
@@ -234,7 +234,7 @@ export async function callbackStatistics(ctx: Ctx, f: CallbackFilter): Promise<C
         eq(t.kind, 'callback'),
         taskScope(ctx),
         f.origin ? eq(t.origin, f.origin) : undefined,
-        f.assigneeId ? eq(t.assigneeId, f.assigneeId === 'me' ? (ctx.actor.id ?? NIL) : f.assigneeId) : undefined,
+        f.assigneeId ? eq(t.assigneeId, f.assigneeId === 'me' ? (ctx.actor.id ?? NO_ID) : f.assigneeId) : undefined,
         f.from ? gte(t.createdAt, new Date(f.from)) : undefined,
         f.to ? lt(t.createdAt, new Date(f.to)) : undefined,
       ),

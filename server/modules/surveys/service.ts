@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Executor } from '../../db/client.ts';
-import { newId } from '../../db/columns.ts';
+import { newId, NO_ID } from '../../db/columns.ts';
 import type { Actor, Ctx } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes } from '../../platform/events/outbox.ts';
@@ -39,7 +39,6 @@ export const AUTO_CLOSE_JOB = 'surveys.auto_close';
 /** closedLoop.autoCloseHours when the policy leaves it out. */
 export const DEFAULT_AUTO_CLOSE_HOURS = 72;
 const SURVEY_LINK = 'survey';
-const NIL = '00000000-0000-0000-0000-000000000000';
 const DAY_MS = 86_400_000;
 
 const autoCloseKey = (conversationId: string) => `auto-close:${conversationId}`;
@@ -397,7 +396,7 @@ function surveyScope(actor: Actor): SQL | undefined {
   const visible = visibleCondition(actor);
   if (!visible) return undefined;
   const team = actor.role === 'team_lead' && actor.teamId ? eq(surveys.teamId, actor.teamId) : undefined;
-  return or(eq(surveys.agentId, actor.id ?? NIL), team, visible);
+  return or(eq(surveys.agentId, actor.id ?? NO_ID), team, visible);
 }
 
 async function findSurvey(db: Executor, actor: Actor, id: string): Promise<{ survey: SurveyRow; number: number }> {
@@ -453,7 +452,7 @@ export interface SurveyFilter {
 }
 
 function filterConditions(ctx: Ctx, f: SurveyFilter): SQL[] {
-  const me = ctx.actor.id ?? NIL;
+  const me = ctx.actor.id ?? NO_ID;
   return [
     surveyScope(ctx.actor),
     f.agentId ? eq(surveys.agentId, f.agentId === 'me' ? me : f.agentId) : undefined,
