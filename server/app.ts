@@ -25,6 +25,7 @@ import { revealRoutes } from './platform/pii/reveal.ts';
 import { installResponseMasking } from './platform/pii/response.ts';
 import { RealtimeHub, realtimeRoutes } from './platform/realtime/hub.ts';
 import { installWebhooks } from './platform/webhooks/service.ts';
+import { consoleRoutes } from './platform/console/routes.ts';
 import { webhookRoutes } from './platform/webhooks/routes.ts';
 import { orgRoutes } from './modules/org/routes.ts';
 import { customerRoutes } from './modules/customers/routes.ts';
@@ -41,6 +42,7 @@ import { slaRoutes } from './modules/sla/routes.ts';
 import { surveyRoutes } from './modules/surveys/routes.ts';
 import { complaintRoutes } from './modules/complaints/routes.ts';
 import { kpiRoutes } from './modules/kpi/routes.ts';
+import { installRollups, scheduleRollups } from './modules/kpi/rollup.ts';
 import { notificationRoutes } from './modules/notifications/routes.ts';
 import { installEmailOutbound } from './modules/channels/email/sender.ts';
 
@@ -73,11 +75,6 @@ export interface BuildOptions {
   /** Tests pass a silent logger. */
   logger?: boolean | { level: string };
 }
-
-const LANDING_PAGE = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Kefu 客服</title>
-<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.7;color:#222}</style></head>
-<body><h1>Kefu 客服</h1><p>服务已运行。接口文档：<a href="/api/docs">/api/docs</a>（OpenAPI：<a href="/api/openapi.json">/api/openapi.json</a>）。</p>
-<p>登录：<code>POST /api/auth/login</code>。</p></body></html>`;
 
 export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   const { config, database } = opts;
@@ -124,7 +121,6 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   const chat = new ChatGateway({ database, clock, bus, hub, config, log: app.log as FastifyBaseLogger, maxSocketsPerIp: config.rateLimit > 0 ? 100 : 0 });
   installWebhooks(bus, jobs, { timeoutMs: config.webhookTimeoutMs });
 
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(LANDING_PAGE));
   app.get(
     '/api/health',
     {
@@ -158,11 +154,14 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   surveyRoutes(app, { jobs, config });
   complaintRoutes(app, { jobs, files, config });
   kpiRoutes(app);
+  installRollups(jobs);
   notificationRoutes(app);
   auditRoutes(app);
   revealRoutes(app);
   webhookRoutes(app);
   realtimeRoutes(app, hub);
+  // The web console, at /console/ (and `/` leads there); its sign-in page links the API docs and the chat demo.
+  consoleRoutes(app);
   await app.ready();
 
   let started = false;
@@ -183,7 +182,11 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
       await chat.start();
       // The SMTP receiver (KEFU_SMTP_PORT) is off by default; tests start their own on a free port.
       if (config.smtpPort > 0) smtp = await startEmailReceiver({ database, clock, config, files, log: app.log as FastifyBaseLogger }, { port: config.smtpPort, host: config.host });
-      if (runJobs) await jobs.start(pollMs);
+      if (runJobs) {
+        // Rollups refresh hourly from the first start on; the job reschedules itself.
+        await database.db.transaction((tx) => scheduleRollups({ tx, now: clock.now() }));
+        await jobs.start(pollMs);
+      }
     },
     async close() {
       hub.close();

@@ -11,6 +11,7 @@ import { DEMO_USERNAMES } from './presets/types.ts';
 import { PRESETS, PRESET_NAMES } from './presets/index.ts';
 import { PresetError, initOrganisation, organisationState, type InitResult } from './presets/load.ts';
 import { systemClock } from './platform/clock.ts';
+import { ensureConsoleBuilt } from './platform/console/build.ts';
 
 const USAGE = `用法 Usage: kefu <command> [options]
 
@@ -66,6 +67,7 @@ async function banner(database: Database, config: Config, url: string): Promise<
     '',
     `  Kefu 客服 v${VERSION} 已启动`,
     `  地址 URL        ${url}`,
+    `  控制台 Console  ${url}/console/`,
     `  接口文档 API    ${url}/api/docs`,
     `  在线客服演示    ${url}/demo/chat`,
     `  数据库 DB       ${database.kind === 'pglite' ? `PGlite（嵌入式） ${database.location}` : `PostgreSQL ${database.location}`}`,
@@ -87,6 +89,8 @@ async function banner(database: Database, config: Config, url: string): Promise<
 
 async function start(config: Config): Promise<void> {
   assertPreset(config.preset);
+  // A fresh clone or an update brings console sources without their build: `npm start` makes it.
+  await ensureConsoleBuilt((line) => console.log(line));
   const database = await openMigrated(config);
   if (!(await organisationState(database.db))) {
     try {

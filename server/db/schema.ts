@@ -13,3 +13,4 @@ export * from '../modules/sla/schema.ts';
 export * from '../modules/notifications/schema.ts';
 export * from '../modules/surveys/schema.ts';
 export * from '../modules/complaints/schema.ts';
+export * from '../modules/kpi/schema.ts';

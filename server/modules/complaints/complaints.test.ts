@@ -4,9 +4,11 @@ import { expectError } from '../../../test/support/errors.ts';
 import { createHarness, type Harness } from '../../../test/support/kefu.ts';
 import { newId } from '../../db/columns.ts';
 import { events } from '../../platform/events/schema.ts';
+import { jobs } from '../../platform/jobs/schema.ts';
 import { callRecords } from '../channels/schema.ts';
 import { attachments } from '../conversations/schema.ts';
 import { callCenter } from '../../presets/call-center.ts';
+import { actionDueKey } from './record.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -82,6 +84,16 @@ async function approved(customerId?: string) {
 }
 
 const get = async (id: string, as = 'agent1') => (await h.api('GET', `/api/complaints/${id}`, { as })).body;
+const inbox = async (as: string) => (await h.api('GET', '/api/notifications', { as })).body.data as Array<{ kind: string; entityId: string; body: string; data: Record<string, unknown> }>;
+const kinds = async (as: string, kind: string) => (await inbox(as)).filter((n) => n.kind === kind).map((n) => n.entityId);
+const newAction = async (complaintId: string, body: Record<string, unknown>, as = 'agent1') => {
+  const res = await h.api('POST', `/api/complaints/${complaintId}/actions`, { as, body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+};
+const completeAction = (id: string, as = 'agent1', result = '已完成') => h.api('POST', `/api/complaint-actions/${id}/completions`, { as, body: { result } });
+const cancelAction = (id: string, body: Record<string, unknown>, as = 'agent1') => h.api('POST', `/api/complaint-actions/${id}/cancellations`, { as, body });
+const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('CP1 acceptance', () => {
   it('CP1: time, complainant, matter, contact and channel are required; the owner is whoever accepted it', async () => {
@@ -134,6 +146,48 @@ describe('CP1 acceptance', () => {
     }
     expect(worked.id).not.toBe(idle.id);
     expect((await h.api('GET', '/api/notifications', { as: 'agent2' })).body.data).toEqual([]);
+  });
+
+  it('CP1: the response deadline is fixed at acceptance from the policy, shown with whether it is overdue, and the reminder reads it', async () => {
+    const cid = await customer();
+    const start = h.clock.now().getTime();
+    const day = await complaint(cid);
+    expect(day).toMatchObject({ respondBy: iso(start + 24 * HOUR), responseOverdue: false });
+    // Accepted late: received yesterday morning, its 24 hours are already over.
+    const late = await complaint(cid, { receivedAt: '2026-03-01T08:00:00+08:00' });
+    expect(late).toMatchObject({ respondBy: new Date('2026-03-02T08:00:00+08:00').toISOString(), responseOverdue: true });
+
+    // A new policy applies to complaints accepted from then on; a deadline already promised stays.
+    await h.publishPolicy('投诉响应时限改为 2 小时', (doc) => {
+      doc.complaints.responseHours.value = 2;
+    });
+    const quick = await complaint(cid);
+    expect(quick.respondBy).toBe(iso(start + 2 * HOUR));
+    expect((await get(day.id)).respondBy).toBe(iso(start + 24 * HOUR));
+
+    h.clock.advance(2 * HOUR);
+    await h.kefu.jobs.runDue();
+    const overdue = (await inbox('agent1')).filter((n) => n.kind === 'complaint_response_overdue');
+    expect(overdue.map((n) => n.entityId).sort()).toEqual([late.id, quick.id].sort());
+    expect(overdue.find((n) => n.entityId === quick.id)).toMatchObject({ data: { respondBy: quick.respondBy }, body: expect.stringContaining('2026年3月2日 11:00') });
+    expect(await get(quick.id)).toMatchObject({ responseOverdue: true });
+    expect(await get(day.id)).toMatchObject({ responseOverdue: false });
+
+    // Taking it up answers the deadline, even late.
+    const o = await order(cid, 'DD-LATE-1');
+    expect((await h.api('POST', `/api/complaints/${late.id}/evidence`, { as: 'agent1', body: { kind: 'order', refId: o.id } })).status).toBe(201);
+    expect(await get(late.id)).toMatchObject({ status: 'investigating', respondBy: late.respondBy, responseOverdue: false });
+
+    const list = async (q: string) => (await h.api('GET', `/api/complaints?${q}`, { as: 'agent1' })).body.data.map((c: { id: string }) => c.id).sort();
+    expect(await list('overdue=true')).toEqual([quick.id]);
+    expect(await list('overdue=false')).toEqual([day.id, late.id].sort());
+    expect(await list('overdue=true&status=investigating')).toEqual([]);
+    expectError(await h.api('GET', '/api/complaints?overdue=maybe', { as: 'agent1' }), 400, 'request.invalid');
+
+    h.clock.advance(22 * HOUR);
+    await h.kefu.jobs.runDue();
+    expect(await kinds('agent1', 'complaint_response_overdue')).toContain(day.id);
+    expect(await list('overdue=true')).toEqual([day.id, quick.id].sort());
   });
 });
 
@@ -377,6 +431,154 @@ describe('CP4 implementation, revisit and closure', () => {
     ];
     for (const [method, url, body] of writes) expectError(await h.api(method as 'POST', url, { as: 'manager1', body }), 409, 'complaint.archived');
     expect(await get(c.id)).toEqual(before);
+  });
+});
+
+describe('CP4 implementation tasks: cancellation, partners, reminders', () => {
+  it('CP4: an open action is cancelled with a reason, recorded and audited, and no longer blocks the revisit', async () => {
+    const cid = await customer();
+    const conv = await conversation(cid);
+    const c = await complaint(cid, { conversationId: conv.id });
+    await h.api('POST', `/api/complaints/${c.id}/evidence`, { as: 'agent1', body: { kind: 'conversation', refId: conv.id } });
+    const p = (await propose(c.id)).body;
+    await decide(p.approvals[0].id, 'manager1', 'approved');
+    await decide(p.approvals[1].id, 'qa1', 'approved');
+    const agent2 = await staffId('agent2');
+    const reship = await newAction(c.id, { title: '顺丰补发同款商品', assigneeId: agent2, dueAt: iso(h.clock.now().getTime() + 2 * HOUR) });
+    const coupon = await newAction(c.id, { title: '发放 50 元优惠券' });
+
+    expect(expectError(await cancelAction(reship.id, {}), 400, 'request.invalid').field).toBe('reason');
+    expect(expectError(await cancelAction(reship.id, { reason: '   ' }), 400, 'request.invalid').field).toBe('reason');
+    expect(expectError(await cancelAction(reship.id, { reason: '长'.repeat(501) }), 400, 'request.invalid').field).toBe('reason');
+    expectError(await cancelAction(reship.id, { reason: '不需要' }, 'qa1'), 403, 'auth.forbidden');
+    expectError(await cancelAction(reship.id, { reason: '不需要' }, 'partner1'), 403, 'auth.forbidden');
+    expectError(await cancelAction(newId(), { reason: '不需要' }), 404, 'complaint.action_not_found');
+
+    expect((await completeAction(coupon.id)).status).toBe(200);
+    expectError(await cancelAction(coupon.id, { reason: '已发放，无法取消' }), 409, 'complaint.action_not_open');
+    expect((await get(c.id)).status).toBe('implementing');
+
+    const cancelled = await cancelAction(reship.id, { reason: '  客户改为退款，不再补发  ' });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledAt: h.clock.now().toISOString(), cancelledBy: await staffId('agent1'), cancelReason: '客户改为退款，不再补发', doneAt: null });
+    expectError(await cancelAction(reship.id, { reason: '再次' }), 409, 'complaint.action_not_open');
+    expectError(await completeAction(reship.id), 409, 'complaint.action_not_open');
+
+    // The last open task is gone and one was done: the implementation is finished and the customer told.
+    const after = await get(c.id);
+    expect(after.status).toBe('revisiting');
+    expect(after.actions.map((a: { status: string }) => a.status)).toEqual(['cancelled', 'done']);
+    const messages = (await h.api('GET', `/api/conversations/${conv.id}/messages`, { as: 'agent1' })).body.data.map((m: { body: string }) => m.body);
+    expect(messages.at(-1)).toContain('处理已完成');
+    const entry = after.timeline.find((t: { entityId: string; changes: { status?: { to: string } } | null }) => t.entityId === reship.id && t.changes?.status?.to === 'cancelled');
+    expect(entry).toMatchObject({ reason: '客户改为退款，不再补发', actorName: '张伟' });
+    const [event] = await h.kefu.database.db.select().from(events).where(eq(events.type, 'complaint.action_cancelled'));
+    expect(event!.data).toMatchObject({ id: reship.id, status: 'cancelled', cancelReason: '客户改为退款，不再补发' });
+    expect(await kinds('agent2', 'complaint_action_cancelled')).toEqual([reship.id]);
+
+    // Its due reminder was called off with it.
+    h.clock.advance(3 * HOUR);
+    await h.kefu.jobs.runDue();
+    expect(await kinds('agent2', 'complaint_action_due')).toEqual([]);
+  });
+
+  it('CP4: cancelling the only open task of a round keeps the complaint in implementation for a replacement', async () => {
+    const c = await approved();
+    const first = await newAction(c.id, { title: '上门取件' });
+    expect((await cancelAction(first.id, { reason: '客户自行寄回' })).status).toBe(200);
+    expect((await get(c.id)).status).toBe('implementing');
+    const replacement = await newAction(c.id, { title: '寄送退货面单' });
+    expect((await completeAction(replacement.id)).status).toBe(200);
+    expect((await get(c.id)).status).toBe('revisiting');
+
+    // An unsatisfied revisit starts a new round: the earlier done task does not finish it.
+    h.clock.advance(HOUR);
+    await h.api('POST', `/api/complaints/${c.id}/revisits`, { as: 'agent1', body: { outcome: 'unsatisfied', note: '面单地址错误' } });
+    h.clock.advance(HOUR);
+    const redo = await newAction(c.id, { title: '重新寄送面单' });
+    expect((await cancelAction(redo.id, { reason: '改为电子面单' })).status).toBe(200);
+    expect((await get(c.id)).status).toBe('implementing');
+    expect((await completeAction((await newAction(c.id, { title: '发送电子面单' })).id)).status).toBe(200);
+    expect((await get(c.id)).status).toBe('revisiting');
+  });
+
+  it('CP4: the assignee or the staff of the action’s department complete it; anyone else gets 403 complaint.not_action_assignee', async () => {
+    const c = await approved();
+    const departments = (await h.api('GET', '/api/departments?limit=200', { as: 'admin' })).body.data as Array<{ id: string; code: string }>;
+    const dept = (code: string) => departments.find((d) => d.code === code)!.id;
+    const qa1 = await staffId('qa1');
+    const logistics = await newAction(c.id, { title: '物流部核实签收记录', departmentId: dept('logistics') });
+    const finance = await newAction(c.id, { title: '财务部退运费', departmentId: dept('finance') });
+    const review = await newAction(c.id, { title: '质检复核通话录音', assigneeId: qa1 });
+    const extra = await newAction(c.id, { title: '补发赠品', assigneeId: await staffId('agent2') });
+
+    // The partner department hears of its task (nobody was named) and completes it itself.
+    expect(await kinds('partner1', 'complaint_action')).toEqual([logistics.id]);
+    const byPartner = await completeAction(logistics.id, 'partner1', '签收记录为快递柜代收');
+    expect(byPartner.status, JSON.stringify(byPartner.body)).toBe(200);
+    expect(byPartner.body).toMatchObject({ status: 'done', doneBy: await staffId('partner1'), result: '签收记录为快递柜代收' });
+    expect(await kinds('qa1', 'complaint_action')).toEqual([review.id]);
+    expect((await completeAction(review.id, 'qa1', '录音显示坐席已提示验货')).status).toBe(200);
+
+    // Outside the department, not the assignee and not a complaint handler.
+    expectError(await completeAction(finance.id, 'partner1'), 403, 'complaint.not_action_assignee');
+    expectError(await completeAction(finance.id, 'qa1'), 403, 'complaint.not_action_assignee');
+    expectError(await completeAction(extra.id, 'trainer1'), 403, 'complaint.not_action_assignee');
+    expectError(await completeAction(extra.id, 'partner1'), 403, 'complaint.not_action_assignee');
+    // Completing is theirs; cancelling stays with complaint handlers.
+    const reopened = await newAction(c.id, { title: '物流部回访快递员', departmentId: dept('logistics') });
+    expectError(await cancelAction(reopened.id, { reason: '不需要' }, 'partner1'), 403, 'auth.forbidden');
+    expect((await get(c.id)).actions.map((a: { status: string }) => a.status)).toEqual(['done', 'open', 'done', 'open', 'open']);
+
+    // Whoever handles the complaint may still record any task's result.
+    for (const id of [finance.id, extra.id, reopened.id]) expect((await completeAction(id, 'agent1')).status).toBe(200);
+    expect((await get(c.id)).status).toBe('revisiting');
+  });
+
+  it('CP4: an open action past its due time reminds its assignee and the complaint owner', async () => {
+    const c = await approved();
+    const departments = (await h.api('GET', '/api/departments?limit=200', { as: 'admin' })).body.data as Array<{ id: string; code: string }>;
+    const due = iso(h.clock.now().getTime() + 2 * HOUR);
+    const agent2 = await staffId('agent2');
+    const assigned = await newAction(c.id, { title: '顺丰补发', assigneeId: agent2, dueAt: due });
+    const departmental = await newAction(c.id, { title: '物流部核实', departmentId: departments.find((d) => d.code === 'logistics')!.id, dueAt: due });
+    const unassigned = await newAction(c.id, { title: '致电客户确认地址', dueAt: due });
+    const finished = await newAction(c.id, { title: '发放优惠券', assigneeId: agent2, dueAt: due });
+    const withdrawn = await newAction(c.id, { title: '上门取件', assigneeId: agent2, dueAt: due });
+    const undated = await newAction(c.id, { title: '登记回访', assigneeId: agent2 });
+    expect((await completeAction(finished.id, 'agent2')).status).toBe(200);
+    expect((await cancelAction(withdrawn.id, { reason: '客户自行寄回' })).status).toBe(200);
+    expect(undated.dueAt).toBeNull();
+    // Completion and cancellation call the pending reminder off.
+    const reminders = async (id: string) => (await h.kefu.database.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.dedupeKey, actionDueKey(id)))).map((j) => j.status);
+    expect(await reminders(assigned.id)).toEqual(['pending']);
+    expect(await reminders(finished.id)).toEqual(['cancelled']);
+    expect(await reminders(withdrawn.id)).toEqual(['cancelled']);
+    expect(await reminders(undated.id)).toEqual([]);
+
+    h.clock.advance(2 * HOUR - 60_000);
+    await h.kefu.jobs.runDue();
+    expect(await kinds('agent2', 'complaint_action_due')).toEqual([]);
+    expect(await kinds('agent1', 'complaint_action_due')).toEqual([]);
+
+    h.clock.advance(60_000);
+    await h.kefu.jobs.runDue();
+    expect(await kinds('agent2', 'complaint_action_due')).toEqual([assigned.id]);
+    expect(await kinds('partner1', 'complaint_action_due')).toEqual([departmental.id]);
+    // The owner hears of every late task; of one with nobody named, only the owner does.
+    expect((await kinds('agent1', 'complaint_action_due')).sort()).toEqual([assigned.id, departmental.id, unassigned.id].sort());
+    expect(await kinds('lead1', 'complaint_action_due')).toEqual([]);
+    const reminder = (await inbox('agent2')).find((n) => n.kind === 'complaint_action_due')!;
+    expect(reminder.body).toBe('「顺丰补发」已于 2026年3月2日 11:00 到期，仍未完成。');
+    expect(reminder.data).toMatchObject({ complaintId: c.id, dueAt: due });
+    const emitted = await h.kefu.database.db.select().from(events).where(eq(events.type, 'complaint.action_due'));
+    expect(emitted.map((e) => e.entityId).sort()).toEqual([assigned.id, departmental.id, unassigned.id].sort());
+    expect(emitted.find((e) => e.entityId === assigned.id)!.data).toMatchObject({ id: assigned.id, status: 'open', notified: [agent2, await staffId('agent1')] });
+
+    // Once only.
+    h.clock.advance(HOUR);
+    await h.kefu.jobs.runDue();
+    expect(await kinds('agent2', 'complaint_action_due')).toEqual([assigned.id]);
   });
 });
 

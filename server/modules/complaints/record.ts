@@ -1,13 +1,14 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, lte, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import type { Actor } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
 import { cancelJobs } from '../../platform/jobs/runner.ts';
 import { registerRevealable } from '../../platform/pii/reveal.ts';
 import type { Writer } from '../../platform/write.ts';
 import { departments, staff } from '../org/schema.ts';
-import { complaintApprovals, complaints } from './schema.ts';
-import { ComplaintView, STATUS_LABELS, complaintView, type ApprovalDecision, type ApprovalView, type ComplaintRow, type ComplaintStatus } from './views.ts';
+import { complaintActions, complaintApprovals, complaints } from './schema.ts';
+import { ComplaintView, STATUS_LABELS, complaintView, type ActionRow, type ApprovalDecision, type ApprovalView, type ComplaintRow, type ComplaintStatus } from './views.ts';
 
 export const ComplaintError = defineErrors('complaint', {
   not_found: [404, { 'zh-CN': '投诉不存在', 'zh-TW': '投訴不存在', en: 'Complaint not found' }],
@@ -42,7 +43,15 @@ export const ComplaintError = defineErrors('complaint', {
   actions_not_allowed: [409, { 'zh-CN': '方案批准后才能安排实施任务（当前：{status}）', 'zh-TW': '方案批准後才能安排實施任務（目前：{status}）', en: 'Implementation tasks follow an approved proposal (now: {status})' }],
   due_in_past: [400, { 'zh-CN': '到期时间必须晚于当前时间', 'zh-TW': '到期時間必須晚於目前時間', en: 'The due time must be in the future' }],
   action_not_found: [404, { 'zh-CN': '实施任务不存在', 'zh-TW': '實施任務不存在', en: 'Implementation task not found' }],
-  action_not_open: [409, { 'zh-CN': '实施任务已完成', 'zh-TW': '實施任務已完成', en: 'The implementation task is already done' }],
+  action_not_open: [409, { 'zh-CN': '实施任务已完成或已取消', 'zh-TW': '實施任務已完成或已取消', en: 'The implementation task is already done or cancelled' }],
+  not_action_assignee: [
+    403,
+    {
+      'zh-CN': '只有任务负责人、任务所属部门的人员或投诉处理人员可以完成此实施任务',
+      'zh-TW': '只有任務負責人、任務所屬部門的人員或投訴處理人員可以完成此實施任務',
+      en: 'Only the assignee, staff of the task’s department or complaint handlers may complete this task',
+    },
+  ],
   revisit_not_due: [409, { 'zh-CN': '实施完成后才能回访（当前：{status}）', 'zh-TW': '實施完成後才能回訪（目前：{status}）', en: 'The revisit follows the implementation (now: {status})' }],
   revisit_required: [409, { 'zh-CN': '须回访确认客户满意后才能结案', 'zh-TW': '須回訪確認客戶滿意後才能結案', en: 'A revisit must confirm the customer is satisfied before closing' }],
 });
@@ -59,10 +68,42 @@ declareEventTypes({
   'complaint.approval_decided': '投诉方案某一级审核已处理',
   'complaint.action_created': '投诉实施任务已安排',
   'complaint.action_completed': '投诉实施任务已完成',
+  'complaint.action_cancelled': '投诉实施任务已取消（附原因）',
+  'complaint.action_due': '投诉实施任务到期仍未完成',
 });
 
 export const RESPONSE_JOB = 'complaint.response_due';
 export const responseKey = (complaintId: string) => `complaint-response:${complaintId}`;
+export const ACTION_DUE_JOB = 'complaint.action_due';
+/** The dedupe key of an action's due-time reminder: cancelled when the action is completed or cancelled. */
+export const actionDueKey = (actionId: string) => `complaint-action-due:${actionId}`;
+
+/** CP1, the SQL twin of `responseOverdue` (views.ts); never null, so its negation is safe. */
+export function responseOverdueCondition(now: Date): SQL {
+  return and(eq(complaints.status, 'accepted'), isNotNull(complaints.respondBy), lte(complaints.respondBy, now))!;
+}
+
+/**
+ * CP4: who may complete or cancel an implementation task — the one rule, for every route that
+ * touches one. Complaint handlers (complaints.manage) may do both. A task's assignee and the staff
+ * of its department (partner departments included) may complete it, not cancel it: cancelling
+ * changes the agreed plan, which is the complaint handlers' call. Signed-in staff are active.
+ */
+export function checkActionAccess(actor: Actor, a: Pick<ActionRow, 'assigneeId' | 'departmentId'>, op: 'complete' | 'cancel'): void {
+  if (actor.permissions.has('complaints.manage')) return;
+  const assigned = actor.id !== null && (a.assigneeId === actor.id || (a.departmentId !== null && a.departmentId === actor.departmentId));
+  if (op === 'complete' && assigned) return;
+  throw ComplaintError('not_action_assignee');
+}
+
+/** The action and its complaint, both locked, complaint first (the order every complaint write takes). */
+export async function findActionForWrite(w: Writer, actionId: string): Promise<{ complaint: ComplaintRow; action: ActionRow }> {
+  const [head] = await w.tx.select({ complaintId: complaintActions.complaintId }).from(complaintActions).where(eq(complaintActions.id, actionId)).limit(1);
+  if (!head) throw ComplaintError('action_not_found');
+  const complaint = await findForWrite(w, head.complaintId);
+  const [action] = await w.tx.select().from(complaintActions).where(eq(complaintActions.id, actionId)).for('update');
+  return { complaint, action: action! };
+}
 
 /** CP1–CP4: the status machine, enforced here and nowhere else. */
 const TRANSITIONS: Record<ComplaintStatus, readonly ComplaintStatus[]> = {
@@ -114,8 +155,8 @@ export async function saveComplaint(w: Writer, before: ComplaintRow, patch: Comp
     entityType: 'complaint',
     entityId: before.id,
     schema: ComplaintView,
-    before: complaintView(before),
-    after: complaintView(after!),
+    before: complaintView(before, w.now),
+    after: complaintView(after!, w.now),
     event: opts.event ?? 'complaint.updated',
     audience: complaintAudience(after!),
     reason: opts.reason,
@@ -165,6 +206,6 @@ registerRevealable('complaint', {
   async load(ctx, id) {
     if (!UUID.test(id)) return null;
     const [row] = await ctx.db.select().from(complaints).where(eq(complaints.id, id)).limit(1);
-    return row ? complaintView(row) : null;
+    return row ? complaintView(row, ctx.clock.now()) : null;
   },
 });

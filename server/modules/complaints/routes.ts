@@ -67,6 +67,7 @@ const ListQuery = Query({
   category: Type.Optional(Text(50)),
   severity: Type.Optional(SeveritySchema),
   attributedStaffId: Type.Optional(Uuid),
+  overdue: Type.Optional(Type.Boolean({ description: 'true 只看超过响应时限仍未开始处理的（responseOverdue）/ false 排除这些' })),
 });
 
 export function complaintRoutes(app: App, deps: { jobs: JobRunner; files: FileStore; config: Config }): void {
@@ -78,7 +79,8 @@ export function complaintRoutes(app: App, deps: { jobs: JobRunner; files: FileSt
     async (req) => {
       const { cursor, limit = DEFAULT_LIMIT, owner, ...filter } = req.query;
       const rows = await complaints.listComplaints(req.ctx, { ...filter, ownerId: owner, beforeId: afterIdOf(cursor), limit });
-      return idPage(rows, limit, complaintView);
+      const now = req.ctx.clock.now();
+      return idPage(rows, limit, (r) => complaintView(r, now));
     },
   );
   app.post(
@@ -88,7 +90,8 @@ export function complaintRoutes(app: App, deps: { jobs: JobRunner; files: FileSt
       schema: {
         tags,
         summary: '受理投诉（CP1）：记录时间、投诉人、事项、联系方式、渠道，向客户致歉并开始响应计时',
-        description: '填写 conversationId 时，按制度 complaints.apologyMessage 在该会话的渠道上向客户发送致歉与承诺，并记录 apologySentAt。超过 complaints.responseHours 仍未开始调查，通知负责人及其主管。',
+        description:
+          '填写 conversationId 时，按制度 complaints.apologyMessage 在该会话的渠道上向客户发送致歉与承诺，并记录 apologySentAt。响应时限 respondBy 为受理时间加制度的 complaints.responseHours；届时仍未开始调查，通知负责人及其主管。',
         body: CreateComplaint,
         response: { 201: ComplaintView },
       },
@@ -218,6 +221,7 @@ export function complaintRoutes(app: App, deps: { jobs: JobRunner; files: FileSt
       schema: {
         tags,
         summary: '安排实施任务（CP4）；方案批准后的第一个任务开始实施并告知客户',
+        description: '通知任务负责人（未指定人时通知所属部门的在职人员）。有到期时间的任务到期仍未完成时，提醒负责人（或部门人员）和投诉负责人。',
         params: IdParams,
         body: Body({ title: Text(200), assigneeId: Optional(Uuid), departmentId: Optional(Uuid), dueAt: Optional(FutureTime('到期时间')) }),
         response: { 201: ActionView },
@@ -228,10 +232,34 @@ export function complaintRoutes(app: App, deps: { jobs: JobRunner; files: FileSt
   app.post(
     '/api/complaint-actions/:id/completions',
     {
-      config: { access: 'complaints.manage' },
-      schema: { tags, summary: '完成实施任务；全部完成后告知客户并进入待回访', params: IdParams, body: Body({ result: Text(2000) }), response: { 200: ActionView } },
+      // Partner departments complete their own tasks too, as with hand-offs; the service decides per task (checkActionAccess).
+      config: { access: 'tasks.read' },
+      schema: {
+        tags,
+        summary: '完成实施任务；没有未完成的任务时告知客户并进入待回访',
+        description: '任务负责人、任务所属部门的人员（含协同部门）或投诉处理人员（complaints.manage）可以完成；其他人 403 complaint.not_action_assignee。',
+        params: IdParams,
+        body: Body({ result: Text(2000) }),
+        response: { 200: ActionView },
+      },
     },
     async (req) => complaints.completeAction(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/api/complaint-actions/:id/cancellations',
+    {
+      config: { access: 'complaints.manage' },
+      schema: {
+        tags,
+        summary: '取消实施任务（须填写原因）；不再阻碍进入待回访',
+        description:
+          '只能取消未完成的任务（否则 409 complaint.action_not_open）。通知任务负责人或所属部门人员。取消最后一个未完成的任务时，若本轮实施已有完成的任务则进入待回访；全部被取消时保持实施中，请安排新的任务。',
+        params: IdParams,
+        body: Body({ reason: Text(500, '取消原因') }),
+        response: { 200: ActionView },
+      },
+    },
+    async (req) => complaints.cancelAction(req.ctx, req.params.id, req.body),
   );
   app.post(
     '/api/complaints/:id/revisits',

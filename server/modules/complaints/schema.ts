@@ -31,6 +31,8 @@ export const complaints = pgTable(
     severity: text().notNull(),
     acceptedBy: uuid().references(() => staff.id),
     ownerId: uuid().references(() => staff.id),
+    /** CP1: the response deadline under the policy at acceptance (complaints.responseHours); null for complaints accepted before it was kept. */
+    respondBy: at(),
     apologySentAt: at(),
     /** CP3: what was agreed with the customer, when and how it will be done. */
     agreedMethod: text(),
@@ -134,6 +136,9 @@ export const complaintActions = pgTable(
     createdAt: at().notNull(),
     doneAt: at(),
     doneBy: uuid(),
+    cancelledAt: at(),
+    cancelledBy: uuid(),
+    cancelReason: text(),
   },
   (t) => [index('complaint_actions_complaint_idx').on(t.complaintId)],
 );

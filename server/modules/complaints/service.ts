@@ -1,10 +1,10 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Executor } from '../../db/client.ts';
 import { newId, NO_ID } from '../../db/columns.ts';
 import { SYSTEM_ACTOR, type Ctx } from '../../platform/context.ts';
 import { auditLog } from '../../platform/audit/schema.ts';
-import { scheduleJob, type JobRunner } from '../../platform/jobs/runner.ts';
+import { cancelJobs, scheduleJob, type JobRunner } from '../../platform/jobs/runner.ts';
 import { maskBySchema } from '../../platform/pii/schema-mask.ts';
 import { write, type Writer } from '../../platform/write.ts';
 import { findVisible } from '../conversations/record.ts';
@@ -17,14 +17,19 @@ import type { PolicyDocument } from '../policy/document.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { customersOf, listEvidence } from './evidence.ts';
 import {
+  ACTION_DUE_JOB,
   ComplaintError,
   RESPONSE_JOB,
+  actionDueKey,
+  checkActionAccess,
   complaintAudience,
+  findActionForWrite,
   findComplaint,
   findForWrite,
   loadApprovals,
   moveComplaint,
   responseKey,
+  responseOverdueCondition,
   saveComplaint,
   type ComplaintPatch,
 } from './record.ts';
@@ -39,6 +44,7 @@ import {
   complaintView,
   evidenceView,
   proposalView,
+  type ActionRow,
   type AnalysisDimension,
   type AnalysisView,
   type ApprovalTaskView,
@@ -113,6 +119,8 @@ export async function createComplaint(ctx: Ctx, input: NewComplaint): Promise<Co
     if (conv && !subjects.includes(conv.customerId)) throw ComplaintError('conversation_other_customer', { field: 'conversationId' });
     const ownerId = input.ownerId ?? ctx.actor.id;
     if (ownerId) await activeStaff(w.tx, ownerId, 'ownerId', { serviceSide: true });
+    // Fixed at acceptance under the policy then in force: a later policy does not move a promise already made.
+    const respondBy = new Date(receivedAt.getTime() + policy.complaints.responseHours.value * HOUR_MS);
     const [row] = await w.tx
       .insert(complaints)
       .values({
@@ -130,41 +138,72 @@ export async function createComplaint(ctx: Ctx, input: NewComplaint): Promise<Co
         severity: input.severity ?? 'normal',
         acceptedBy: ctx.actor.id,
         ownerId,
+        respondBy,
         apologySentAt: conv ? w.now : null,
         createdAt: w.now,
         updatedAt: w.now,
       })
       .returning();
-    const after = complaintView(row!);
+    const after = complaintView(row!, w.now);
     await w.changed({ entityType: 'complaint', entityId: after.id, schema: ComplaintView, before: null, after, event: 'complaint.created', audience: complaintAudience(row!) });
     if (conv) await addSystemMessage(w, conv, policy.complaints.apologyMessage.value, { toCustomer: true });
-    const hours = policy.complaints.responseHours.value;
-    await scheduleJob(w, { kind: RESPONSE_JOB, payload: { complaintId: after.id, hours }, runAt: new Date(receivedAt.getTime() + hours * HOUR_MS), dedupeKey: responseKey(after.id) });
+    await scheduleJob(w, { kind: RESPONSE_JOB, payload: { complaintId: after.id }, runAt: respondBy, dedupeKey: responseKey(after.id) });
     return after;
   });
 }
 
-/** CP1: past the response time with the complaint still untouched, its owner and their team lead are told. */
+/**
+ * CP1: past the response deadline with the complaint still untouched, its owner and their team lead
+ * are told. CP4: an implementation task still open at its due time reminds whoever should do it.
+ */
 export function installComplaintJobs(jobs: JobRunner): void {
   jobs.register(RESPONSE_JOB, async (payload, jc) => {
     await jc.complete(async (w) => {
       const [row] = await w.tx.select().from(complaints).where(eq(complaints.id, String(payload.complaintId))).for('update');
       if (!row || row.status !== 'accepted') return;
+      // The complaint's own deadline; one accepted before respondBy was kept had this job scheduled at it.
+      const deadline = row.respondBy ?? jc.job.runAt;
+      const policy = await currentPolicy(w.tx);
       const recipients = await ownerAndLead(w.tx, row.ownerId);
       await notify(w, recipients, {
         kind: 'complaint_response_overdue',
         title: `投诉 ${row.number} 已超过响应时限`,
-        body: `投诉「${[...row.matter].slice(0, 60).join('')}」受理已超过 ${Number(payload.hours)} 小时仍未开始处理，请尽快联系客户。`,
+        body: `投诉「${[...row.matter].slice(0, 60).join('')}」的响应时限 ${spoken(policy, deadline)} 已过，仍未开始处理，请尽快联系客户。`,
         entityType: 'complaint',
         entityId: row.id,
-        data: { number: row.number, receivedAt: row.receivedAt.toISOString() },
+        data: { number: row.number, receivedAt: row.receivedAt.toISOString(), respondBy: deadline.toISOString() },
       });
       await w.emit({
         type: 'complaint.response_overdue',
         entityType: 'complaint',
         entityId: row.id,
-        data: { ...maskBySchema(ComplaintView, complaintView(row)), notified: recipients },
+        data: { ...maskBySchema(ComplaintView, complaintView(row, w.now)), notified: recipients },
         audience: { ...complaintAudience(row), staffIds: recipients },
+      });
+    });
+  });
+
+  jobs.register(ACTION_DUE_JOB, async (payload, jc) => {
+    await jc.complete(async (w) => {
+      const [action] = await w.tx.select().from(complaintActions).where(eq(complaintActions.id, String(payload.actionId))).for('update');
+      if (!action || action.status !== 'open' || !action.dueAt) return;
+      const c = await findComplaint(w.tx, action.complaintId);
+      const recipients = [...new Set([...(await actionWorkers(w.tx, action)), ...(c.ownerId ? [c.ownerId] : [])])];
+      const policy = await currentPolicy(w.tx);
+      await notify(w, recipients, {
+        kind: 'complaint_action_due',
+        title: `投诉 ${c.number} 的实施任务已到期`,
+        body: `「${action.title}」已于 ${spoken(policy, action.dueAt)} 到期，仍未完成。`,
+        entityType: 'complaint_action',
+        entityId: action.id,
+        data: { complaintId: c.id, number: c.number, dueAt: action.dueAt.toISOString() },
+      });
+      await w.emit({
+        type: 'complaint.action_due',
+        entityType: 'complaint_action',
+        entityId: action.id,
+        data: { ...actionView(action), complaintNumber: c.number, notified: recipients },
+        audience: { ...complaintAudience(c), staffIds: recipients },
       });
     });
   });
@@ -213,7 +252,7 @@ export async function updateComplaint(ctx: Ctx, id: string, input: ComplaintUpda
     }
     return after;
   });
-  return complaintView(after);
+  return complaintView(after, ctx.clock.now());
 }
 
 // ---------- CP3 solution and approval chain ----------
@@ -440,6 +479,20 @@ export interface ActionInput {
   dueAt?: string | null;
 }
 
+/**
+ * Who works an action: its assignee while active, else the active staff of its department. They
+ * are told of it, reminded at its due time and told when it is cancelled.
+ */
+async function actionWorkers(db: Executor, a: Pick<ActionRow, 'assigneeId' | 'departmentId'>): Promise<string[]> {
+  if (a.assigneeId) {
+    const [assignee] = await db.select({ id: staff.id }).from(staff).where(and(eq(staff.id, a.assigneeId), eq(staff.status, 'active'))).limit(1);
+    if (assignee) return [assignee.id];
+  }
+  if (!a.departmentId) return [];
+  const members = await db.select({ id: staff.id }).from(staff).where(and(eq(staff.departmentId, a.departmentId), eq(staff.status, 'active'))).orderBy(asc(staff.id));
+  return members.map((m) => m.id);
+}
+
 /** CP4: the first task of an approved solution starts the implementation, and the customer is told. */
 export async function createAction(ctx: Ctx, complaintId: string, input: ActionInput): Promise<ActionView> {
   return write(ctx, async (w) => {
@@ -468,9 +521,9 @@ export async function createAction(ctx: Ctx, complaintId: string, input: ActionI
       .returning();
     const view = actionView(row!);
     await w.changed({ entityType: 'complaint_action', entityId: view.id, schema: ActionView, before: null, after: view, event: 'complaint.action_created', audience: complaintAudience(c) });
-    if (input.assigneeId && input.assigneeId !== ctx.actor.id) {
-      await notify(w, [input.assigneeId], { kind: 'complaint_action', title: `投诉 ${c.number} 的实施任务`, body: view.title, entityType: 'complaint_action', entityId: view.id, data: { complaintId: c.id } });
-    }
+    if (dueAt) await scheduleJob(w, { kind: ACTION_DUE_JOB, payload: { actionId: view.id }, runAt: dueAt, dedupeKey: actionDueKey(view.id) }, 'replace');
+    const workers = (await actionWorkers(w.tx, row!)).filter((id) => id !== ctx.actor.id);
+    await notify(w, workers, { kind: 'complaint_action', title: `投诉 ${c.number} 的实施任务`, body: view.title, entityType: 'complaint_action', entityId: view.id, data: { complaintId: c.id } });
     if (c.status === 'approved') {
       c = await moveComplaint(w, c, 'implementing');
       const policy = await currentPolicy(w.tx);
@@ -480,27 +533,68 @@ export async function createAction(ctx: Ctx, complaintId: string, input: ActionI
   });
 }
 
-/** CP4: with the last open task done the implementation is finished; the customer is told and the revisit is due. */
+/**
+ * CP4: with no task left open the implementation is finished; the customer is told and the revisit
+ * is due. Cancelled tasks alone finish nothing: when the last open task is cancelled and none was
+ * done in this round (since the implementation started, or since the unsatisfied revisit that
+ * reopened it), the complaint stays in implementation for a replacement task.
+ */
+async function finishImplementation(w: Writer, c: ComplaintRow, justCompleted: boolean): Promise<void> {
+  if (c.status !== 'implementing') return;
+  const doneThisRound = and(eq(complaintActions.status, 'done'), c.revisitedAt ? gt(complaintActions.doneAt, c.revisitedAt) : undefined);
+  const [n] = await w.tx
+    .select({
+      open: sql<number>`(count(*) filter (where ${eq(complaintActions.status, 'open')}))::int`,
+      done: sql<number>`(count(*) filter (where ${doneThisRound}))::int`,
+    })
+    .from(complaintActions)
+    .where(eq(complaintActions.complaintId, c.id));
+  if (n!.open > 0 || (!justCompleted && n!.done === 0)) return;
+  const after = await moveComplaint(w, c, 'revisiting', { revisitOutcome: null, revisitedAt: null });
+  const revisit = (await currentPolicy(w.tx)).complaints.revisitRequired.value;
+  await tellCustomer(w, after, `您好，关于您的投诉（编号 ${c.number}），处理已完成。${revisit ? '我们会尽快回访，确认您是否满意。' : '如仍有问题，请随时联系我们。'}`);
+}
+
+/** CP4: the assignee, their department or a complaint handler records the result; the due reminder is called off. */
 export async function completeAction(ctx: Ctx, actionId: string, input: { result: string }): Promise<ActionView> {
   return write(ctx, async (w) => {
-    const [head] = await w.tx.select({ complaintId: complaintActions.complaintId }).from(complaintActions).where(eq(complaintActions.id, actionId)).limit(1);
-    if (!head) throw ComplaintError('action_not_found');
-    const c = await findForWrite(w, head.complaintId);
-    const [action] = await w.tx.select().from(complaintActions).where(eq(complaintActions.id, actionId)).for('update');
-    if (action!.status !== 'open') throw ComplaintError('action_not_open');
+    const { complaint: c, action } = await findActionForWrite(w, actionId);
+    checkActionAccess(ctx.actor, action, 'complete');
+    if (action.status !== 'open') throw ComplaintError('action_not_open');
     const [done] = await w.tx
       .update(complaintActions)
       .set({ status: 'done', result: input.result.trim(), doneAt: w.now, doneBy: ctx.actor.id })
       .where(eq(complaintActions.id, actionId))
       .returning();
+    await cancelJobs(w.tx, actionDueKey(actionId), w.now);
     const view = actionView(done!);
-    await w.changed({ entityType: 'complaint_action', entityId: actionId, schema: ActionView, before: actionView(action!), after: view, event: 'complaint.action_completed', audience: complaintAudience(c) });
-    const [open] = await w.tx.select({ n: count() }).from(complaintActions).where(and(eq(complaintActions.complaintId, c.id), eq(complaintActions.status, 'open')));
-    if (open!.n === 0 && c.status === 'implementing') {
-      const after = await moveComplaint(w, c, 'revisiting', { revisitOutcome: null, revisitedAt: null });
-      const revisit = (await currentPolicy(w.tx)).complaints.revisitRequired.value;
-      await tellCustomer(w, after, `您好，关于您的投诉（编号 ${c.number}），处理已完成。${revisit ? '我们会尽快回访，确认您是否满意。' : '如仍有问题，请随时联系我们。'}`);
-    }
+    await w.changed({ entityType: 'complaint_action', entityId: actionId, schema: ActionView, before: actionView(action), after: view, event: 'complaint.action_completed', audience: complaintAudience(c) });
+    await finishImplementation(w, c, true);
+    return view;
+  });
+}
+
+/**
+ * CP4: a complaint handler withdraws an open task with a reason (kept on the task and in the
+ * complaint's history); whoever was to do it is told, and its due reminder is called off.
+ */
+export async function cancelAction(ctx: Ctx, actionId: string, input: { reason: string }): Promise<ActionView> {
+  return write(ctx, async (w) => {
+    const { complaint: c, action } = await findActionForWrite(w, actionId);
+    checkActionAccess(ctx.actor, action, 'cancel');
+    if (action.status !== 'open') throw ComplaintError('action_not_open');
+    const reason = input.reason.trim();
+    const [cancelled] = await w.tx
+      .update(complaintActions)
+      .set({ status: 'cancelled', cancelledAt: w.now, cancelledBy: ctx.actor.id, cancelReason: reason })
+      .where(eq(complaintActions.id, actionId))
+      .returning();
+    await cancelJobs(w.tx, actionDueKey(actionId), w.now);
+    const view = actionView(cancelled!);
+    await w.changed({ entityType: 'complaint_action', entityId: actionId, schema: ActionView, before: actionView(action), after: view, event: 'complaint.action_cancelled', audience: complaintAudience(c), reason });
+    const workers = (await actionWorkers(w.tx, action)).filter((id) => id !== ctx.actor.id);
+    await notify(w, workers, { kind: 'complaint_action_cancelled', title: `投诉 ${c.number} 的实施任务已取消`, body: `「${action.title}」：${reason}`, entityType: 'complaint_action', entityId: actionId, data: { complaintId: c.id } });
+    await finishImplementation(w, c, false);
     return view;
   });
 }
@@ -522,7 +616,7 @@ export async function recordRevisit(ctx: Ctx, id: string, input: RevisitInput): 
     if (input.outcome === 'satisfied') return saveComplaint(w, c, patch, { reason });
     return moveComplaint(w, c, input.returnTo ?? 'implementing', patch, { reason });
   });
-  return complaintView(after);
+  return complaintView(after, ctx.clock.now());
 }
 
 /** CP4: closing archives the complaint; with the policy's revisitRequired only after a satisfied revisit. */
@@ -533,7 +627,7 @@ export async function closeComplaint(ctx: Ctx, id: string, input: { note?: strin
     if ((await currentPolicy(w.tx)).complaints.revisitRequired.value && c.revisitOutcome !== 'satisfied') throw ComplaintError('revisit_required');
     return moveComplaint(w, c, 'closed', { closedAt: w.now, archivedAt: w.now }, { event: 'complaint.closed', reason: trimmed(input.note) });
   });
-  return complaintView(after);
+  return complaintView(after, ctx.clock.now());
 }
 
 // ---------- reading ----------
@@ -545,6 +639,8 @@ export interface ComplaintFilter {
   category?: string;
   severity?: Severity;
   attributedStaffId?: string;
+  /** CP1: true, only those past their response deadline and not yet taken up; false, the others. */
+  overdue?: boolean;
   beforeId?: string;
   limit: number;
 }
@@ -558,6 +654,10 @@ export async function listComplaints(ctx: Ctx, f: ComplaintFilter): Promise<Comp
   if (f.category) cond.push(eq(complaints.category, f.category));
   if (f.severity) cond.push(eq(complaints.severity, f.severity));
   if (f.attributedStaffId) cond.push(eq(complaints.attributedStaffId, f.attributedStaffId));
+  if (f.overdue !== undefined) {
+    const overdue = responseOverdueCondition(ctx.clock.now());
+    cond.push(f.overdue ? overdue : not(overdue));
+  }
   if (f.beforeId) cond.push(lt(complaints.id, f.beforeId));
   return ctx.db
     .select()
@@ -596,7 +696,7 @@ export async function getComplaint(ctx: Ctx, id: string): Promise<ComplaintDetai
     reason: e.reason,
   }));
   return {
-    ...complaintView(c),
+    ...complaintView(c, ctx.clock.now()),
     customerName: (await customerBrief(ctx.db, c.customerId))?.name ?? null,
     evidence: evidence.slice(0, DETAIL_LIMIT).map(evidenceView),
     proposals: proposals.map((p) => proposalView(p, approvals.get(p.id)!)),

@@ -73,6 +73,8 @@ export const ComplaintView = Type.Object(
     severity: SeveritySchema,
     acceptedBy: Nullable(Uuid),
     ownerId: Nullable(Uuid),
+    respondBy: Nullable(Type.String({ format: 'date-time', description: '响应时限：受理时间加制度的 complaints.responseHours（早于此功能受理的投诉为 null）' })),
+    responseOverdue: Type.Boolean({ description: '已过响应时限仍为“已受理”（未开始调查）' }),
     apologySentAt: Nullable(Timestamp),
     agreedMethod: Nullable(Type.String({ description: '与客户约定的处理方式（方案批准后记录）' })),
     agreedAt: Nullable(Timestamp),
@@ -89,7 +91,12 @@ export const ComplaintView = Type.Object(
 );
 export type ComplaintView = Static<typeof ComplaintView>;
 
-export function complaintView(r: ComplaintRow): ComplaintView {
+/** CP1: past its response deadline and still not taken up; `responseOverdueCondition` is the SQL twin. */
+export function responseOverdue(r: Pick<ComplaintRow, 'status' | 'respondBy'>, now: Date): boolean {
+  return r.status === 'accepted' && r.respondBy !== null && r.respondBy <= now;
+}
+
+export function complaintView(r: ComplaintRow, now: Date): ComplaintView {
   return {
     id: r.id,
     number: r.number,
@@ -107,6 +114,8 @@ export function complaintView(r: ComplaintRow): ComplaintView {
     severity: r.severity as Severity,
     acceptedBy: r.acceptedBy,
     ownerId: r.ownerId,
+    respondBy: isoOrNull(r.respondBy),
+    responseOverdue: responseOverdue(r, now),
     apologySentAt: isoOrNull(r.apologySentAt),
     agreedMethod: r.agreedMethod,
     agreedAt: isoOrNull(r.agreedAt),
@@ -266,18 +275,24 @@ export const ActionView = Type.Object(
     createdAt: Timestamp,
     doneAt: Nullable(Timestamp),
     doneBy: Nullable(Uuid),
+    cancelledAt: Nullable(Timestamp),
+    cancelledBy: Nullable(Uuid),
+    cancelReason: Nullable(Type.String({ description: '取消原因' })),
   },
   { title: 'ComplaintAction' },
 );
 export type ActionView = Static<typeof ActionView>;
 
-export function actionView(r: typeof complaintActions.$inferSelect): ActionView {
+export type ActionRow = typeof complaintActions.$inferSelect;
+
+export function actionView(r: ActionRow): ActionView {
   return {
     ...r,
     status: r.status as ActionView['status'],
     dueAt: isoOrNull(r.dueAt),
     createdAt: iso(r.createdAt),
     doneAt: isoOrNull(r.doneAt),
+    cancelledAt: isoOrNull(r.cancelledAt),
   };
 }
 

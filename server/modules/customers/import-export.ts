@@ -1,5 +1,4 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -9,6 +8,7 @@ import { newId } from '../../db/columns.ts';
 import { SYSTEM_ACTOR, type Ctx } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes } from '../../platform/events/outbox.ts';
+import { SHEET_CONTENT_TYPES, csvBytes, unguardFormula, type SheetFormat } from '../../platform/files/sheets.ts';
 import type { FileStore } from '../../platform/files/store.ts';
 import { format, type Locale, type Messages } from '../../platform/i18n.ts';
 import { scheduleJob, type JobRunner } from '../../platform/jobs/runner.ts';
@@ -70,10 +70,8 @@ const headerOf = (field: Field): string => COLUMNS.find((c) => c.field === field
 
 // ---------- reading files ----------
 
-export type FileFormat = 'csv' | 'xlsx';
-
 export interface Sheet {
-  format: FileFormat;
+  format: SheetFormat;
   headers: string[];
   /** Data rows with their number as Excel shows it (the header is row 1); blank rows are left out. */
   rows: Array<{ row: number; cells: string[] }>;
@@ -82,7 +80,7 @@ export interface Sheet {
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]);
 
-export function detectFormat(fileName: string, bytes: Buffer): FileFormat {
+export function detectFormat(fileName: string, bytes: Buffer): SheetFormat {
   if (bytes.subarray(0, 4).equals(ZIP_MAGIC)) return 'xlsx';
   // Old binary .xls and other binary files: exceljs reads only .xlsx.
   if (bytes.subarray(0, 4).equals(OLE_MAGIC) || bytes.subarray(0, 8192).includes(0)) throw ImportError('unsupported_file', { field: 'file' });
@@ -232,14 +230,11 @@ class Reporter {
   }
 }
 
-/** A CSV export guards cells that Excel would run as formulas with a leading apostrophe; it is not data. */
-const unguard = (v: string): string => (/^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
-
 /** Checks what a row can say on its own: formats, lengths, counts. */
 function checkRow(r: { row: number; cells: string[] }, layout: Layout, rep: Reporter): Checked {
   const problems: ImportProblem[] = [];
   const raw = new Map<Field, string>();
-  layout.fields.forEach((f, i) => f && raw.set(f, unguard((r.cells[i] ?? '').trim())));
+  layout.fields.forEach((f, i) => f && raw.set(f, unguardFormula((r.cells[i] ?? '').trim())));
   for (const [f, v] of raw) if (UNSTORABLE.test(v)) problems.push(rep.problem(r.row, f, 'invalid_text'));
   if (problems.length) return { row: r.row, input: null, problems };
   const bad = (f: Field, reason: Reason, params?: Record<string, unknown>) => problems.push(rep.problem(r.row, f, reason, params));
@@ -613,12 +608,8 @@ export function installImportJob(jobs: JobRunner, deps: ImportDeps): void {
 
 // ---------- export ----------
 
-export type ExportFormat = 'csv' | 'xlsx';
-
 const KIND_LABEL: Record<CustomerKind, string> = { person: '个人', organisation: '企业' };
 const formatAddress = (a: Address): string => [a.province, a.city, a.district, a.street].filter(Boolean).join('');
-/** Excel runs a cell starting with these as a formula (CSV injection); a leading apostrophe keeps it text. */
-const guard = (v: string): string => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 const EXPORT_PAGE = 1000;
 
@@ -636,7 +627,7 @@ async function exportPage(db: Executor, filter: CustomerFilter, after: string | 
  * C5/C4: every matching archive in clear, in the import's columns, so the file imports back.
  * The export and its reason, filters and row count are audited in the transaction that read the rows.
  */
-export async function exportCustomers(ctx: Ctx, filter: CustomerFilter, fileFormat: ExportFormat, reason: string) {
+export async function exportCustomers(ctx: Ctx, filter: CustomerFilter, fileFormat: SheetFormat, reason: string) {
   const header = COLUMNS.map((c) => c.names[0]!);
   const table: string[][] = [];
   let zone = 'UTC';
@@ -665,8 +656,7 @@ export async function exportCustomers(ctx: Ctx, filter: CustomerFilter, fileForm
   const stamp = DateTime.fromJSDate(ctx.clock.now(), { zone }).toFormat('yyyyLLdd-HHmmss');
   const fileName = `customers-${stamp}.${fileFormat}`;
   if (fileFormat === 'csv') {
-    const body = Buffer.from(stringifyCsv([header, ...table.map((r) => r.map(guard))], { bom: true, record_delimiter: 'windows' }), 'utf8');
-    return { body, fileName, contentType: 'text/csv; charset=utf-8', rows: table.length };
+    return { body: csvBytes([header, ...table]), fileName, contentType: SHEET_CONTENT_TYPES.csv, rows: table.length };
   }
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet('客户档案');
@@ -675,6 +665,6 @@ export async function exportCustomers(ctx: Ctx, filter: CustomerFilter, fileForm
   for (const r of table) sheet.addRow(r);
   sheet.columns.forEach((c) => (c.width = 18));
   const body = Buffer.from(await book.xlsx.writeBuffer());
-  return { body, fileName, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', rows: table.length };
+  return { body, fileName, contentType: SHEET_CONTENT_TYPES.xlsx, rows: table.length };
 }
 

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { RequestError } from '../../platform/errors.ts';
 import { FileError, type FileStore } from '../../platform/files/store.ts';
 import type { App } from '../../platform/http/app-types.ts';
+import { attachment } from '../../platform/http/download.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, toPage } from '../../platform/http/pagination.ts';
 import { Body, IdParams, Nullable, Query, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import type { JobRunner } from '../../platform/jobs/runner.ts';
@@ -159,7 +160,7 @@ export function customerRoutes(app: App, deps: CustomerDeps): void {
       const { format = 'csv', reason, ...filter } = req.query;
       const file = await exportCustomers(req.ctx, filter, format, reason);
       return reply
-        .header('content-disposition', `attachment; filename="${file.fileName}"`)
+        .header('content-disposition', attachment(file.fileName))
         .header('x-kefu-rows', String(file.rows))
         .type(file.contentType)
         .send(file.body);

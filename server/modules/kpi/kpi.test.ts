@@ -38,6 +38,12 @@ const plus = (d: Date, seconds: number) => new Date(d.getTime() + seconds * 1000
 
 type Who = 'A1' | 'A2' | null;
 type Team = 'T1' | 'T2' | null;
+/** What a survey answered besides the CSAT score; a question left out is unanswered. */
+interface Answers {
+  solved?: boolean;
+  satisfied?: boolean;
+  nps?: number;
+}
 interface Conv {
   key: string;
   channel: 'chat' | 'email' | 'phone';
@@ -195,23 +201,25 @@ async function seed(): Promise<void> {
     });
   }
 
-  // Surveys: [key, conversation, invited, expires, responded, csat, counted]. s2 and s3 are the same
-  // customer·agent·day (K1, A1, 6 March): only the later one counts. s9 may still be answered.
-  const invitations: Array<[string, string, string, string, string | null, number | null, boolean]> = [
-    ['s0', 'c0', '02-27T10:05:00', '03-06T10:05:00', '02-27T10:06:00', 1, true],
-    ['s1', 'c1', '03-02T10:20:00', '03-09T10:20:00', '03-02T10:25:00', 5, true],
-    ['s2', 'c5', '03-06T15:10:00', '03-13T15:10:00', '03-06T15:20:00', 2, false],
-    ['s3', 'c6', '03-06T17:30:00', '03-13T17:30:00', '03-06T17:40:00', 4, true],
-    ['s4', 'c7', '03-09T12:00:00', '03-16T12:00:00', '03-10T09:00:00', 3, true],
-    ['s5', 'c9', '03-11T10:08:00', '03-18T10:08:00', '03-11T10:10:00', 5, true],
+  // Surveys: [key, conversation, invited, expires, responded, csat, counted, answers]. s2 and s3 are the same
+  // customer·agent·day (K1, A1, 6 March): only the later one counts. s9 may still be answered. s11 is K4's
+  // answer to c4's first resolution, "not solved" and nothing else (it reopened c4).
+  const invitations: Array<[string, string, string, string, string | null, number | null, boolean, Answers?]> = [
+    ['s0', 'c0', '02-27T10:05:00', '03-06T10:05:00', '02-27T10:06:00', 1, true, { solved: true, satisfied: false, nps: 0 }],
+    ['s1', 'c1', '03-02T10:20:00', '03-09T10:20:00', '03-02T10:25:00', 5, true, { solved: true, satisfied: true, nps: 10 }],
+    ['s2', 'c5', '03-06T15:10:00', '03-13T15:10:00', '03-06T15:20:00', 2, false, { solved: false, satisfied: false, nps: 0 }],
+    ['s3', 'c6', '03-06T17:30:00', '03-13T17:30:00', '03-06T17:40:00', 4, true, { nps: 8 }],
+    ['s4', 'c7', '03-09T12:00:00', '03-16T12:00:00', '03-10T09:00:00', 3, true, { solved: false, satisfied: true, nps: 6 }],
+    ['s5', 'c9', '03-11T10:08:00', '03-18T10:08:00', '03-11T10:10:00', 5, true, { solved: true, nps: 9 }],
     ['s6', 'c10', '03-12T14:15:00', '03-19T14:15:00', null, null, false],
-    ['s7', 'c12', '03-20T16:30:00', '03-27T16:30:00', '03-20T16:35:00', 1, true],
-    ['s8', 'c16', '03-28T11:00:00', '04-04T11:00:00', '03-28T11:05:00', 4, true],
+    ['s7', 'c12', '03-20T16:30:00', '03-27T16:30:00', '03-20T16:35:00', 1, true, { solved: false, nps: 7 }],
+    ['s8', 'c16', '03-28T11:00:00', '04-04T11:00:00', '03-28T11:05:00', 4, true, { solved: true, satisfied: false }],
     ['s9', 'c17', '03-31T23:50:00', '04-30T23:50:00', null, null, false],
     ['s10', 'c14', '03-26T09:00:00', '04-02T09:00:00', null, null, false],
+    ['s11', 'c4', '03-05T18:00:00', '03-12T18:00:00', '03-06T09:00:00', null, true, { solved: false }],
   ];
   const byKey = new Map(CONVERSATIONS.map((c) => [c.key, c]));
-  for (const [key, c, invited, expires, responded, csat, counted] of invitations) {
+  for (const [key, c, invited, expires, responded, csat, counted, answers] of invitations) {
     const source = byKey.get(c)!;
     fact[key] = newId();
     await db.insert(surveys).values({
@@ -228,6 +236,9 @@ async function seed(): Promise<void> {
       expiresAt: t(expires),
       respondedAt: responded ? t(responded) : null,
       csat,
+      solved: answers?.solved ?? null,
+      satisfied: answers?.satisfied ?? null,
+      nps: answers?.nps ?? null,
       counted,
       ratingDay: responded ? responded.slice(0, 5) : null,
       createdAt: t(invited),
@@ -363,7 +374,7 @@ describe('R3 the KPI registry', () => {
       expect(KPI_CODES).toContain(shared);
       expect(codes).toContain(shared);
     }
-    for (const code of ['sla_attainment', 'abandonment_rate', 'reopen_rate', 'csat_top2', 'survey_response_rate']) expect(codes).toContain(code);
+    for (const code of ['sla_attainment', 'abandonment_rate', 'reopen_rate', 'csat_top2', 'satisfied_rate', 'solved_rate', 'nps', 'survey_response_rate']) expect(codes).toContain(code);
     const fcr = res.body.data.find((k: { code: string }) => k.code === 'fcr');
     expect(fcr).toMatchObject({ name: '首问解决率', unit: 'percent', direction: 'higher_better', dimensions: ['agent', 'team', 'channel', 'problem_type', 'day', 'week', 'month'] });
     expect(fcr.formula).toMatch(/fcrWindowDays/);
@@ -461,7 +472,7 @@ describe('R3 every KPI by hand on the fixed dataset', () => {
   });
 
   it('S4/R3: CSAT mean and top-2-box — counted ratings only, by agent and by channel', async () => {
-    // Counted: s1 5, s3 4, s8 4 (A1); s4 3, s5 5, s7 1 (A2). s2 (2, same K1·A1·day as s3) is not counted; s0 is February.
+    // Counted: s1 5, s3 4, s8 4 (A1); s4 3, s5 5, s7 1 (A2); s11 gave no score. s2 (2, same K1·A1·day as s3) is not counted; s0 is February.
     expect(await grouped('csat', 'agent')).toEqual({ A1: avg(5, 4, 4), A2: avg(3, 5, 1) });
     expect(await grouped('csat', 'channel')).toEqual({ chat: avg(5, 4, 1, 4), email: 3, phone: 5 });
     expect(await total('csat')).toBe(avg(5, 4, 4, 3, 5, 1));
@@ -473,11 +484,83 @@ describe('R3 every KPI by hand on the fixed dataset', () => {
     expect(await grouped('csat_top2', 'channel')).toEqual({ chat: pct(3, 4), email: pct(0, 1), phone: pct(1, 1) });
   });
 
+  it('S4/R3: satisfied share — the customer\'s answer, else the score against survey.satisfiedMinScore; counted ratings only', async () => {
+    // Counted with a stance: s1 answered satisfied ✓, s3 said nothing but scored 4 ✓ (line 4), s4 answered satisfied
+    // though it scored 3 ✓, s5 scored 5 ✓, s7 scored 1 ✗, s8 answered not satisfied though it scored 4 ✗.
+    // s11 said neither and gave no score: out. s2 (not satisfied, superseded by s3) and s0 (February) do not count.
+    const v = await values('satisfied_rate');
+    expect(v).toMatchObject({ unit: 'percent', target: null, total: { numerator: 4, denominator: 6 } });
+    expect(round(v.total.value!)).toBe(pct(4, 6));
+    expect(await grouped('satisfied_rate', 'agent')).toEqual({ A1: pct(2, 3), A2: pct(2, 3) });
+    expect(await grouped('satisfied_rate', 'channel')).toEqual({ chat: pct(2, 4), email: pct(1, 1), phone: pct(1, 1) });
+    expect(await drill('satisfied_rate', '&part=numerator')).toEqual(['c1', 'c6', 'c7', 'c9']);
+    expect(await drill('satisfied_rate', '&part=denominator')).toEqual(['c1', 'c12', 'c16', 'c6', 'c7', 'c9']);
+    // The line is the policy's: at 5, s3's unexplained 4 is no longer satisfied; the answers still win.
+    await h.publishPolicy('5 分才算满意', (doc) => {
+      doc.survey.satisfiedMinScore = { value: 5, source: 'default' };
+    });
+    expect(await total('satisfied_rate')).toBe(pct(3, 6));
+    expect(await drill('satisfied_rate', '&part=numerator')).toEqual(['c1', 'c7', 'c9']);
+  });
+
+  it('S3/R3: solved rate — "solved" of the counted ratings that answered the question, by agent, team and channel', async () => {
+    // Answered: s1 ✓, s4 ✗, s5 ✓, s7 ✗, s8 ✓, s11 ✗ (c4, A1); s3 did not say. s2 (not solved) is superseded by s3.
+    expect(await total('solved_rate')).toBe(pct(3, 6));
+    expect(await grouped('solved_rate', 'agent')).toEqual({ A1: pct(2, 3), A2: pct(1, 3) });
+    expect(await grouped('solved_rate', 'team')).toEqual({ T1: pct(2, 3), T2: pct(1, 3) });
+    expect(await grouped('solved_rate', 'channel')).toEqual({ chat: pct(2, 4), email: pct(0, 1), phone: pct(1, 1) });
+    expect(await drill('solved_rate', '&part=numerator')).toEqual(['c1', 'c16', 'c9']);
+    expect(await drill('solved_rate', '&part=denominator')).toEqual(['c1', 'c12', 'c16', 'c4', 'c7', 'c9']);
+  });
+
+  it('S4/R3: NPS — promoters (9–10) minus detractors (0–6) over counted NPS ratings, from −100 to 100', async () => {
+    // Counted with an NPS score: s1 10 (+1), s3 8 (0), s4 6 (−1), s5 9 (+1), s7 7 (0); s8 and s11 gave none.
+    // s2's 0 (superseded by s3) and s0's 0 (February) would be detractors if they counted.
+    const v = await values('nps');
+    expect(v).toMatchObject({ unit: 'percent', target: null, total: { numerator: 2 - 1, denominator: 5 } });
+    expect(round(v.total.value!)).toBe(pct(2 - 1, 5));
+    expect(await grouped('nps', 'agent')).toEqual({ A1: pct(1 - 0, 2), A2: pct(1 - 1, 3) });
+    expect(await grouped('nps', 'channel')).toEqual({ chat: pct(1 - 0, 3), email: pct(0 - 1, 1), phone: pct(1 - 0, 1) });
+    // The numerator's records are the promoters and the detractors, each with its sign.
+    const res = await h.api('GET', `/api/kpis/nps/conversations?${MARCH}&part=numerator`, { as: 'qa1' });
+    expect(res.status).toBe(200);
+    const keyOf = new Map(Object.entries(conv).map(([k, id]) => [id, k]));
+    const rows = res.body.data.map((r: { conversationId: string; source: string; numerator: number; denominator: number }) => [keyOf.get(r.conversationId), r.source, r.numerator, r.denominator]);
+    expect(rows.sort()).toEqual([
+      ['c1', 'survey', 1, 1],
+      ['c7', 'survey', -1, 1],
+      ['c9', 'survey', 1, 1],
+    ]);
+    expect(await drill('nps', '&part=denominator')).toEqual(['c1', 'c12', 'c6', 'c7', 'c9']);
+  });
+
+  it('R3: the survey statistics give the counts behind these KPIs and no shares', async () => {
+    const march = `from=${encodeURIComponent('2026-03-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-04-01T00:00:00+08:00')}`;
+    const stats = await h.api('GET', `/api/surveys/statistics?${march}`, { as: 'qa1' });
+    expect(stats.status, JSON.stringify(stats.body)).toBe(200);
+    // Invited in March: s1–s11; answered s1–s5, s7, s8, s11; expired unanswered s6 and s10; counted all answered but s2.
+    expect(stats.body).toEqual({
+      invited: 11,
+      responded: 8,
+      expired: 2,
+      counted: 7,
+      csatRatings: 6,
+      satisfaction: { rated: 6, satisfied: 4, notSatisfied: 2 },
+      solution: { answered: 6, solved: 3, notSolved: 3 },
+      nps: { ratings: 5, promoters: 2, passives: 2, detractors: 1 },
+    });
+    const { satisfaction, solution, nps, csatRatings } = stats.body;
+    expect((await values('satisfied_rate')).total).toMatchObject({ numerator: satisfaction.satisfied, denominator: satisfaction.rated });
+    expect((await values('solved_rate')).total).toMatchObject({ numerator: solution.solved, denominator: solution.answered });
+    expect((await values('nps')).total).toMatchObject({ numerator: nps.promoters - nps.detractors, denominator: nps.ratings });
+    expect((await values('csat')).total.denominator).toBe(csatRatings);
+  });
+
   it('R3: survey response rate — answered of decided invitations, by agent and by team', async () => {
-    // Decided: s1–s8 and s10 (expired unanswered); s9 can still be answered until 30 April.
-    expect(await total('survey_response_rate')).toBe(pct(7, 9));
-    expect(await grouped('survey_response_rate', 'agent')).toEqual({ A1: pct(4, 5), A2: pct(3, 4) });
-    expect(await grouped('survey_response_rate', 'team')).toEqual({ T1: pct(4, 6), T2: pct(3, 3) });
+    // Decided: s1–s8, s10 (expired unanswered) and s11; s9 can still be answered until 30 April.
+    expect(await total('survey_response_rate')).toBe(pct(8, 10));
+    expect(await grouped('survey_response_rate', 'agent')).toEqual({ A1: pct(5, 6), A2: pct(3, 4) });
+    expect(await grouped('survey_response_rate', 'team')).toEqual({ T1: pct(5, 7), T2: pct(3, 3) });
   });
 
   it('S5/R3: callback-within-24h rate — on time, late and missed closure callbacks, by agent and by channel', async () => {

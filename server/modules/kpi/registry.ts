@@ -8,6 +8,7 @@ import { staff } from '../org/schema.ts';
 import type { PolicyDocument } from '../policy/document.ts';
 import { slaTargets } from '../sla/schema.ts';
 import { surveys } from '../surveys/schema.ts';
+import { satisfiedSql } from '../surveys/service.ts';
 
 /**
  * R3: every KPI is defined once, here. The API, the dashboards, the exports and the appraisal all
@@ -43,6 +44,8 @@ export interface FactContext {
    */
   start: Date;
   end: Date;
+  /** A drill-down lists a page of the facts rather than summing them all: a plan per record may pay. */
+  listing?: boolean;
 }
 
 export interface KpiDefinition {
@@ -57,6 +60,13 @@ export interface KpiDefinition {
   /** The policy's target for this KPI, when the policy sets one (same unit). */
   target?: (policy: PolicyDocument) => number;
   facts: (fc: FactContext) => SQL;
+  /**
+   * Days after a day ends until time alone stops changing its facts (a window that must pass before
+   * a conversation counts, an invitation that must expire); rollups wait for it. Default 0.
+   */
+  settleDays?: (policy: PolicyDocument) => number;
+  /** Days after a day ends within which other records change its facts (FCR's repeat contacts). Default 0. */
+  lookaheadDays?: (policy: PolicyDocument) => number;
 }
 
 const STANDARD: readonly Dimension[] = ['agent', 'team', 'channel', 'problem_type', ...PERIODS];
@@ -209,16 +219,28 @@ export const KPIS: readonly KpiDefinition[] = [
     direction: 'higher_better',
     dimensions: STANDARD,
     target: (policy) => policy.targets.fcrPercent.value,
-    facts: ({ now, policy, start, end }) => {
+    settleDays: (policy) => policy.closedLoop.fcrWindowDays.value,
+    lookaheadDays: (policy) => policy.closedLoop.fcrWindowDays.value,
+    facts: ({ now, policy, start, end, listing }) => {
       const window = policy.closedLoop.fcrWindowDays.value;
-      // The customer's next conversation on the same problem type, by one sort of the period (and the
-      // window after it) rather than a lookup per conversation: 5× faster for a month (bench/kpi.ts).
+      const fcr = (repeated: SQL) => flag(sql`${c.transferCount} = 0 and ${c.escalationCount} = 0 and not ${reopenedWithin(window)} and not coalesce(${repeated}, false)`);
+      if (listing) {
+        // A page of a drill-down: look up each listed conversation's repeat contact on the customer index.
+        const [later, LATER] = aliased(conversations, 'later');
+        const repeated = sql`exists (select 1 from ${LATER} where ${later.customerId} = ${c.customerId} and ${later.problemType} = ${c.problemType}
+          and ${later.createdAt} > ${c.createdAt} and ${later.createdAt} <= ${c.createdAt} + ${days(window)})`;
+        return sql`
+          select ${c.id} as id, 'conversation' as source, ${c.id} as conversation_id, ${conversationDims}, ${c.createdAt} as at, ${fcr(repeated)} as num, 1::float8 as den
+          from ${C}
+          where ${resolvedOnce} and ${c.createdAt} <= ${now.toISOString()}::timestamptz - ${days(window)}`;
+      }
+      // Summing: the customer's next conversation on the same problem type, by one sort of the period
+      // (and the window after it) rather than a lookup per conversation: 5× faster for a month (bench/kpi.ts).
       const nextSame = sql`lead(${c.createdAt}) over (partition by ${c.customerId}, ${c.problemType} order by ${c.createdAt})`;
       const repeated = sql`${c.problemType} is not null and next_same <= ${c.createdAt} + ${days(window)}`;
       return sql`
         select ${c.id} as id, 'conversation' as source, ${c.id} as conversation_id, ${conversationDims}, ${c.createdAt} as at,
-          ${flag(sql`${c.transferCount} = 0 and ${c.escalationCount} = 0 and not ${reopenedWithin(window)} and not coalesce(${repeated}, false)`)} as num,
-          1::float8 as den
+          ${fcr(repeated)} as num, 1::float8 as den
         from (
           select ${c.id}, ${c.customerId}, ${c.assigneeId}, ${c.teamId}, ${c.channel}, ${c.problemType}, ${c.createdAt}, ${c.resolvedAt},
             ${c.reopenCount}, ${c.transferCount}, ${c.escalationCount}, ${nextSame} as next_same
@@ -236,6 +258,7 @@ export const KPIS: readonly KpiDefinition[] = [
     unit: 'percent',
     direction: 'lower_better',
     dimensions: STANDARD,
+    settleDays: (policy) => policy.closedLoop.reopenWindowDays.value,
     facts: ({ now, policy }) => {
       const window = policy.closedLoop.reopenWindowDays.value;
       return sql`
@@ -262,7 +285,7 @@ export const KPIS: readonly KpiDefinition[] = [
     code: 'csat_top2',
     name: '满意率（前两档）',
     nameEn: 'CSAT top-2-box',
-    formula: '评 4 分或 5 分（5 分制的前两档，与评价模块的 top-2-box 相同）的有效评价数 / 有效评价数 × 100%；有效评价与归属同「客户满意度（平均分）」；目标为政策 targets.csatPercent',
+    formula: '评 4 分或 5 分（5 分制的前两档）的有效评价数 / 有效评价数 × 100%；有效评价与归属同「客户满意度（平均分）」；目标为政策 targets.csatPercent',
     unit: 'percent',
     direction: 'higher_better',
     dimensions: STANDARD,
@@ -273,6 +296,49 @@ export const KPIS: readonly KpiDefinition[] = [
       where ${countedRatings}`,
   },
   {
+    code: 'satisfied_rate',
+    name: '满意占比',
+    nameEn: 'Satisfied share',
+    formula:
+      '表示满意的有效评价数 / 表明了满意与否的有效评价数 × 100%；表示满意 = 客户答「满意」，未回答是否满意时评分不低于政策 survey.satisfiedMinScore（答「不满意」即不满意，不论评分）；表明了满意与否 = 回答了是否满意或给了 1–5 分评分；有效评价 = 同一客户对同一坐席同一天的最后一次评价；按邀评时间（即解决时间）归入周期，归属邀评时的坐席、班组、渠道和问题类型',
+    unit: 'percent',
+    direction: 'higher_better',
+    dimensions: STANDARD,
+    // The survey module's own line: the same answer that reopens a case as unsatisfied counts here as not satisfied.
+    facts: ({ policy }) => sql`
+      select ${surveyDims}, ${flag(satisfiedSql(s, policy))} as num, 1::float8 as den
+      from ${S}
+      where ${s.counted} and ${s.respondedAt} is not null and (${s.satisfied} is not null or ${s.csat} is not null)`,
+  },
+  {
+    code: 'solved_rate',
+    name: '解决率（客户确认）',
+    nameEn: 'Solved rate (customer-confirmed)',
+    formula:
+      '客户答「问题已解决」的有效评价数 / 回答了是否解决的有效评价数 × 100%；未回答是否解决的评价不计；有效评价 = 同一客户对同一坐席同一天的最后一次评价；按邀评时间（即解决时间）归入周期，归属邀评时的坐席、班组、渠道和问题类型；这是客户自己的回答，与系统判定的「首问解决率」不同',
+    unit: 'percent',
+    direction: 'higher_better',
+    dimensions: STANDARD,
+    facts: () => sql`
+      select ${surveyDims}, ${flag(sql`${s.solved}`)} as num, 1::float8 as den
+      from ${S}
+      where ${s.counted} and ${s.respondedAt} is not null and ${s.solved} is not null`,
+  },
+  {
+    code: 'nps',
+    name: '净推荐值（NPS）',
+    nameEn: 'Net Promoter Score (NPS)',
+    formula:
+      '（推荐者数 − 贬损者数）/ 给了推荐意愿评分（0–10 分）的有效评价数 × 100，取值 −100 至 100（单位记为 %，即推荐者占比减贬损者占比的百分点）；推荐者 = 9–10 分，被动者 = 7–8 分，贬损者 = 0–6 分；每条评价的分子推荐者为 +1、被动者为 0、贬损者为 −1，分母为 1；政策 survey.npsEnabled 开启时才收集；有效评价 = 同一客户对同一坐席同一天的最后一次评价；按邀评时间（即解决时间）归入周期，归属邀评时的坐席、班组、渠道和问题类型',
+    unit: 'percent',
+    direction: 'higher_better',
+    dimensions: STANDARD,
+    facts: () => sql`
+      select ${surveyDims}, (case when ${s.nps} >= 9 then 1 when ${s.nps} <= 6 then -1 else 0 end)::float8 as num, 1::float8 as den
+      from ${S}
+      where ${s.counted} and ${s.respondedAt} is not null and ${s.nps} is not null`,
+  },
+  {
     code: 'survey_response_rate',
     name: '评价回收率',
     nameEn: 'Survey response rate',
@@ -280,6 +346,7 @@ export const KPIS: readonly KpiDefinition[] = [
     unit: 'percent',
     direction: 'higher_better',
     dimensions: STANDARD,
+    settleDays: (policy) => policy.survey.validityDays.value,
     facts: ({ now }) => sql`
       select ${surveyDims}, ${flag(sql`${s.respondedAt} is not null`)} as num, 1::float8 as den
       from ${S}

@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '../../platform/http/app-types.ts';
+import { attachment } from '../../platform/http/download.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, toPage } from '../../platform/http/pagination.ts';
 import { Body, Nullable, Query, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import { ChannelSchema } from '../conversations/views.ts';
 import { SLA_METRICS } from '../sla/views.ts';
+import { REPORT_DIMENSIONS, exportKpiReport } from './export.ts';
 import { DIMENSIONS, SOURCES, UNITS } from './registry.ts';
 import { NO_GROUP, drillCursor, kpiConversations, kpiValues, listKpis } from './service.ts';
 
@@ -15,14 +17,20 @@ const DimensionSchema = literals(DIMENSIONS, 'agent 坐席 / team 班组 / chann
 const KpiParams = Body({ code: Type.String({ minLength: 1, maxLength: 64, description: '指标代码，见 GET /api/kpis' }) });
 const DateOnly = (description: string) => Type.String({ format: 'date', description });
 
-const Filters = {
+const Period = {
   from: Type.Optional(DateOnly('开始日期（含，组织时区），默认本月 1 日')),
   to: Type.Optional(DateOnly('结束日期（含，组织时区），默认今天；期间最长 366 天')),
-  groupBy: Type.Optional(DimensionSchema),
+};
+const Narrowing = {
   agentId: Type.Optional(Uuid),
   teamId: Type.Optional(Uuid),
   channel: Type.Optional(ChannelSchema),
   problemType: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{1,47}$', description: '问题类型编码（政策目录）' })),
+};
+const Filters = {
+  ...Period,
+  groupBy: Type.Optional(DimensionSchema),
+  ...Narrowing,
   metric: Type.Optional(literals(SLA_METRICS, '仅 sla_attainment：SLA 目标类型')),
 };
 
@@ -90,6 +98,32 @@ export function kpiRoutes(app: App): void {
     async () => ({ data: listKpis() }),
   );
   app.get(
+    '/api/kpis/exports',
+    {
+      config: { access: 'kpi.read' },
+      schema: {
+        tags,
+        summary: '导出指标报表（CSV 或 Excel）：每组一行、每个指标一列，末行合计；数值与 values 相同，范围同样按角色限定',
+        description:
+          'Excel 另有「口径说明」工作表：各指标的代码、名称、公式、单位、方向和政策目标，以及统计期间和筛选条件。CSV 为带 BOM 的 UTF-8（CRLF 换行）。百分比保留 1 位小数，时长取整秒，评分保留 2 位小数，无数据为空。',
+        querystring: Query({
+          codes: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 1000, pattern: '^\\s*[^,\\s]+\\s*(,\\s*[^,\\s]+\\s*)*$', description: '逗号分隔的指标代码（见 GET /api/kpis），按此顺序成列；默认全部指标' }),
+          ),
+          groupBy: literals(REPORT_DIMENSIONS, 'agent 坐席 / team 班组 / channel 渠道 / problem_type 问题类型 / day 日 / week 周（周一起） / month 月'),
+          ...Period,
+          ...Narrowing,
+          format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' })),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const { codes, format = 'csv', ...q } = req.query;
+      const file = await exportKpiReport(req.ctx, codes?.split(',').map((c) => c.trim()), q, format);
+      return reply.header('content-disposition', attachment(file.fileName, file.asciiName)).type(file.contentType).send(file.body);
+    },
+  );
+  app.get(
     '/api/kpis/:code/values',
     {
       config: { access: 'kpi.read' },
@@ -123,9 +157,9 @@ export function kpiRoutes(app: App): void {
     async (req) => {
       const { cursor, limit = DEFAULT_LIMIT, ...q } = req.query;
       // The cursor is checked before the KPI code, so a forged one is always a 400.
-      const afterId = drillCursor(cursor);
-      const rows = await kpiConversations(req.ctx, req.params.code, { ...q, afterId, limit });
-      return toPage(rows, limit, (r) => r, (r) => r.id);
+      const after = drillCursor(cursor);
+      const rows = await kpiConversations(req.ctx, req.params.code, { ...q, after, limit });
+      return toPage(rows, limit, ({ cursor: _, ...row }) => row, (r) => r.cursor);
     },
   );
 }

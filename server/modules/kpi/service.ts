@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { NO_ID } from '../../db/columns.ts';
 import { alias } from 'drizzle-orm/pg-core';
 import { DateTime } from 'luxon';
-import { query } from '../../db/client.ts';
+import { query, type Executor } from '../../db/client.ts';
 import { can, type Actor, type Ctx } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { decodeCursor } from '../../platform/http/pagination.ts';
@@ -12,6 +12,7 @@ import type { PolicyDocument } from '../policy/document.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { METRIC_LABELS, type SlaMetric } from '../sla/views.ts';
 import { KPIS, kpiDefinition, type Dimension, type KpiDefinition, type SOURCES } from './registry.ts';
+import { gapsBetween, groupingFor, rolledFacts, rolledSpans } from './rollup.ts';
 
 export const KpiError = defineErrors('kpi', {
   not_found: [404, { 'zh-CN': '指标 {code} 不存在', 'zh-TW': '指標 {code} 不存在', en: 'KPI {code} not found' }],
@@ -73,8 +74,14 @@ export interface DrillQuery extends KpiQuery {
   group?: string;
   /** numerator: only the records counted above the line; denominator: only those below it. */
   part?: 'numerator' | 'denominator';
-  afterId?: string;
+  after?: DrillCursor;
   limit: number;
+}
+
+/** Where a drill-down page ended: the last record's time (as the database wrote it, to the microsecond) and id. */
+export interface DrillCursor {
+  at: string;
+  id: string;
 }
 
 export interface DrillRow {
@@ -90,6 +97,7 @@ export interface DrillRow {
   at: string;
   numerator: number;
   denominator: number;
+  cursor: DrillCursor;
 }
 
 export function listKpis() {
@@ -123,13 +131,17 @@ interface Prepared {
   zone: string;
   from: string;
   to: string;
+  start: Date;
+  end: Date;
+  /** The rollup grouping set that holds every dimension the query filters or groups by, if one does. */
+  grouping: number | null;
   facts: SQL;
   where: SQL;
   key: SQL | null;
 }
 
 /** Checks the query against the KPI and the organisation, and builds the filtered fact set. */
-async function prepare(ctx: Ctx, code: string, raw: KpiQuery): Promise<Prepared> {
+async function prepare(ctx: Ctx, code: string, raw: KpiQuery, listing = false): Promise<Prepared> {
   const def = definitionOf(code);
   const policy = await currentPolicy(ctx.db);
   const zone = policy.organisation.timezone.value;
@@ -165,7 +177,39 @@ async function prepare(ctx: Ctx, code: string, raw: KpiQuery): Promise<Prepared>
     q.problemType ? sql`f.problem_type = ${q.problemType}` : undefined,
     q.metric ? sql`f.metric = ${q.metric}` : undefined,
   )!;
-  return { def, policy, zone, from, to, facts: def.facts({ now: ctx.clock.now(), policy, start: start.toJSDate(), end: end.toJSDate() }), where, key: q.groupBy ? keyOf(q.groupBy, zone) : null };
+  const used = [q.agentId && 'agent', q.channel && 'channel', q.problemType && 'problem_type', q.metric && 'metric', q.groupBy].filter((d): d is Dimension => !!d);
+  return {
+    def,
+    policy,
+    zone,
+    from,
+    to,
+    start: start.toJSDate(),
+    end: end.toJSDate(),
+    grouping: groupingFor(def, used),
+    facts: def.facts({ now: ctx.clock.now(), policy, start: start.toJSDate(), end: end.toJSDate(), listing }),
+    where,
+    key: q.groupBy ? keyOf(q.groupBy, zone) : null,
+  };
+}
+
+/** The columns values queries read from facts, the same for rolled-up rows. */
+const valueColumns = (def: KpiDefinition) =>
+  sql.raw(`f.agent_id, f.team_id, f.channel, f.problem_type, ${def.dimensions.includes('metric') ? 'f.metric' : 'null::text as metric'}, f.at, f.num, f.den`);
+
+/**
+ * The facts behind a number: the rolled-up days of the period (rollup.ts) and the fact queries for
+ * the days between them. Read in the same snapshot as the list of rolled-up days.
+ */
+async function valueFacts(ctx: Ctx, tx: Executor, p: Prepared): Promise<SQL> {
+  const columns = valueColumns(p.def);
+  const spans = p.grouping === null ? [] : await rolledSpans(tx, p.def, p.policy, p.start, p.end);
+  if (spans.length === 0) return sql`select ${columns} from (${p.facts}) f`;
+  const live = gapsBetween(p.start, p.end, spans).map(
+    (g) => sql`select ${columns} from (${p.def.facts({ now: ctx.clock.now(), policy: p.policy, start: g.start, end: g.end })}) f
+      where f.at >= ${g.start.toISOString()}::timestamptz and f.at < ${g.end.toISOString()}::timestamptz`,
+  );
+  return sql.join([rolledFacts(p.def, p.policy, p.grouping!, p.start, p.end, columns), ...live], sql` union all `);
 }
 
 /** The group key of a fact, as text: ids, codes, or the period in the organisation's time zone. */
@@ -198,13 +242,14 @@ function keyOf(groupBy: Dimension, zone: string): SQL {
  * assumes spinning disks and joins calls or SLA targets to their conversations by hashing the whole
  * conversation table: 0.8 s instead of 0.2 s a month). Figures in bench/README.md.
  */
-function reporting<T>(ctx: Ctx, statement: SQL): Promise<T[]> {
+function reporting<T>(ctx: Ctx, statement: (tx: Executor) => Promise<SQL>): Promise<T[]> {
   return ctx.db.transaction(
     async (tx) => {
       await tx.execute(sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('random_page_cost', '1.1', true)`);
-      return query<T>(tx, statement);
+      return query<T>(tx, await statement(tx));
     },
-    { accessMode: 'read only' },
+    // One snapshot for the list of rolled-up days and the sums read from them.
+    { accessMode: 'read only', isolationLevel: 'repeatable read' },
   );
 }
 
@@ -222,15 +267,15 @@ export async function kpiValues(ctx: Ctx, code: string, q: KpiQuery): Promise<Kp
   if (!p.key) {
     const [row] = await reporting<{ num: number | null; den: number | null }>(
       ctx,
-      sql`select sum(f.num)::float8 as num, sum(f.den)::float8 as den from (${p.facts}) f where ${p.where}`,
+      async (tx) => sql`select sum(f.num)::float8 as num, sum(f.den)::float8 as den from (${await valueFacts(ctx, tx, p)}) f where ${p.where}`,
     );
     return { ...head, rows: [], total: numberOf(p.def, row?.num ?? 0, row?.den ?? 0) };
   }
   // One pass yields the groups and the total (the empty grouping set).
   const rows = await reporting<{ key: string | null; total: number; num: number | null; den: number | null }>(
     ctx,
-    sql`select g.key, grouping(g.key) as total, sum(g.num)::float8 as num, sum(g.den)::float8 as den
-        from (select ${p.key} as key, f.num, f.den from (${p.facts}) f where ${p.where}) g
+    async (tx) => sql`select g.key, grouping(g.key) as total, sum(g.num)::float8 as num, sum(g.den)::float8 as den
+        from (select ${p.key} as key, f.num, f.den from (${await valueFacts(ctx, tx, p)}) f where ${p.where}) g
         group by grouping sets ((g.key), ())
         order by grouping(g.key), g.key nulls last`,
   );
@@ -277,16 +322,21 @@ export const NO_GROUP = 'none';
 
 const isUuid = (v: unknown): v is string => typeof v === 'string' && GROUP_FORMS.agent.test(v);
 
-/** The cursor of the drill-down is the last fact id of the page. */
-export function drillCursor(cursor: string | undefined): string | undefined {
-  return decodeCursor(cursor, isUuid);
+const isDrillCursor = (v: unknown): v is DrillCursor =>
+  typeof v === 'object' && v !== null && isUuid((v as DrillCursor).id) && typeof (v as DrillCursor).at === 'string' && !Number.isNaN(Date.parse((v as DrillCursor).at));
+
+export function drillCursor(cursor: string | undefined): DrillCursor | undefined {
+  return decodeCursor(cursor, isDrillCursor);
 }
 
 const drilled = alias(conversations, 'drilled');
 
-/** The records behind a number (or behind one group of it), in id order, with what each contributes. */
+/**
+ * The records behind a number (or behind one group of it), in time order, with what each
+ * contributes. Time order lets every source be read along its time index and stop after a page.
+ */
 export async function kpiConversations(ctx: Ctx, code: string, q: DrillQuery): Promise<DrillRow[]> {
-  const p = await prepare(ctx, code, q);
+  const p = await prepare(ctx, code, q, true);
   let inGroup: SQL | undefined;
   if (q.group !== undefined) {
     if (!p.key) throw KpiError('group_needs_group_by', { field: 'groupBy' });
@@ -305,20 +355,21 @@ export async function kpiConversations(ctx: Ctx, code: string, q: DrillQuery): P
     channel: string | null;
     problem_type: string | null;
     at: Date | string;
+    at_key: string;
     num: number;
     den: number;
   }>(
     ctx,
-    sql`select f.id, f.source, f.conversation_id, ${drilled.number} as number, ${drilled.status} as status, f.agent_id, f.team_id, f.channel, f.problem_type, f.at, f.num, f.den
+    async () => sql`select f.id, f.source, f.conversation_id, ${drilled.number} as number, ${drilled.status} as status, f.agent_id, f.team_id, f.channel, f.problem_type, f.at, f.at::text as at_key, f.num, f.den
         from (${p.facts}) f left join ${conversations} ${sql.identifier('drilled')} on ${drilled.id} = f.conversation_id
         where ${and(
           p.where,
           inGroup,
           q.part === 'numerator' ? sql`f.num <> 0` : undefined,
           q.part === 'denominator' ? sql`f.den <> 0` : undefined,
-          q.afterId ? sql`f.id > ${q.afterId}::uuid` : undefined,
+          q.after ? sql`(f.at, f.id) > (${q.after.at}::timestamptz, ${q.after.id}::uuid)` : undefined,
         )}
-        order by f.id
+        order by f.at, f.id
         limit ${q.limit + 1}`,
   );
   return rows.map((r) => ({
@@ -334,5 +385,6 @@ export async function kpiConversations(ctx: Ctx, code: string, q: DrillQuery): P
     at: new Date(r.at).toISOString(),
     numerator: Number(r.num),
     denominator: Number(r.den),
+    cursor: { at: r.at_key, id: r.id },
   }));
 }

@@ -158,7 +158,9 @@ export function surveyRoutes(app: App, deps: { jobs: JobRunner; config: Config }
       config: { access: 'surveys.read' },
       schema: {
         tags,
-        summary: '参评率、满意度均分、满意占比与 NPS（同一客户·坐席·自然日只计最后一次评价）',
+        summary: '评价计数：邀请、已评价、过期、计入统计的评价及其中满意、已解决、推荐者与贬损者人数（同一客户·坐席·自然日只计最后一次评价）',
+        description:
+          '只给计数。参评率、满意度均分、满意占比、解决率和 NPS 是指标注册表中的指标（R3），见 GET /api/kpis/{code}/values：survey_response_rate、csat、csat_top2、satisfied_rate、solved_rate、nps。',
         querystring: Query(SurveyFilters),
         response: { 200: SurveyStatistics },
       },

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Executor } from '../../db/client.ts';
 import { newId, NO_ID } from '../../db/columns.ts';
@@ -176,6 +176,11 @@ export interface Answered {
 /** The customer said not solved or not satisfied — or gave a score under the policy's line and said nothing else. */
 function satisfactionOf(s: Pick<SurveyRow, 'satisfied' | 'csat'>, policy: PolicyDocument): boolean | null {
   return s.satisfied ?? (s.csat === null ? null : s.csat >= policy.survey.satisfiedMinScore.value);
+}
+
+/** satisfactionOf in SQL, for the statistics and the satisfied_rate KPI: null when the customer said neither. */
+export function satisfiedSql(columns: { satisfied: SQLWrapper; csat: SQLWrapper }, policy: PolicyDocument): SQL {
+  return sql`coalesce(${columns.satisfied}, ${columns.csat} >= ${policy.survey.satisfiedMinScore.value})`;
 }
 
 function reopenReason(s: SurveyRow, policy: PolicyDocument): string {
@@ -480,17 +485,17 @@ export async function listSurveys(ctx: Ctx, f: SurveyFilter & { beforeId?: strin
   return rows.map((r) => surveyView(r.survey, r.number));
 }
 
-const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
-
 /**
- * S4: invitations, response rate (参评率) and the counted ratings of the filtered surveys. Only
- * counted ratings (the last of each customer·agent·day) enter the averages and shares.
+ * S4: how many were invited, answered and counted, and how the counted ratings (the last of each
+ * customer·agent·day) answered. Counts only: the shares built on them are KPIs defined once in the
+ * registry (R3) — survey_response_rate, csat, csat_top2, satisfied_rate, solved_rate, nps.
  */
 export async function surveyStatistics(ctx: Ctx, f: SurveyFilter): Promise<SurveyStatistics> {
   const policy = await currentPolicy(ctx.db);
   const now = ctx.clock.now();
   const n = (condition: SQL) => sql<number>`(count(*) filter (where ${condition}))::int`;
   const counted = sql`${surveys.counted}`;
+  const satisfied = satisfiedSql(surveys, policy);
   const [r] = await ctx.db
     .select({
       invited: sql<number>`count(*)::int`,
@@ -498,12 +503,12 @@ export async function surveyStatistics(ctx: Ctx, f: SurveyFilter): Promise<Surve
       expired: n(sql`${surveys.respondedAt} is null and ${surveys.expiresAt} <= ${now}`),
       counted: n(counted),
       csatRatings: n(sql`${counted} and ${surveys.csat} is not null`),
-      satisfiedBase: n(sql`${counted} and (${surveys.satisfied} is not null or ${surveys.csat} is not null)`),
-      satisfied: n(sql`${counted} and coalesce(${surveys.satisfied}, ${surveys.csat} >= ${policy.survey.satisfiedMinScore.value})`),
-      solvedBase: n(sql`${counted} and ${surveys.solved} is not null`),
+      satisfied: n(sql`${counted} and ${satisfied}`),
+      notSatisfied: n(sql`${counted} and not ${satisfied}`),
       solved: n(sql`${counted} and ${surveys.solved}`),
-      npsRatings: n(sql`${counted} and ${surveys.nps} is not null`),
+      notSolved: n(sql`${counted} and not ${surveys.solved}`),
       promoters: n(sql`${counted} and ${surveys.nps} >= 9`),
+      passives: n(sql`${counted} and ${surveys.nps} between 7 and 8`),
       detractors: n(sql`${counted} and ${surveys.nps} <= 6`),
     })
     .from(surveys)
@@ -516,15 +521,9 @@ export async function surveyStatistics(ctx: Ctx, f: SurveyFilter): Promise<Surve
     expired: s.expired,
     counted: s.counted,
     csatRatings: s.csatRatings,
-    satisfiedShare: share(s.satisfied, s.satisfiedBase),
-    solvedShare: share(s.solved, s.solvedBase),
-    nps: {
-      ratings: s.npsRatings,
-      promoters: s.promoters,
-      passives: s.npsRatings - s.promoters - s.detractors,
-      detractors: s.detractors,
-      score: s.npsRatings > 0 ? Math.round(((s.promoters - s.detractors) / s.npsRatings) * 100) : null,
-    },
+    satisfaction: { rated: s.satisfied + s.notSatisfied, satisfied: s.satisfied, notSatisfied: s.notSatisfied },
+    solution: { answered: s.solved + s.notSolved, solved: s.solved, notSolved: s.notSolved },
+    nps: { ratings: s.promoters + s.passives + s.detractors, promoters: s.promoters, passives: s.passives, detractors: s.detractors },
   };
 }
 

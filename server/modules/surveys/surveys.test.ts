@@ -339,7 +339,8 @@ describe('S4 counting', () => {
       [d.id]: [true, '2026-03-02'],
     });
     const stats = await h.api('GET', `/api/surveys/statistics?agentId=${await staffId('agent1')}`, { as: 'lead1' });
-    expect(stats.body).toMatchObject({ invited: 3, responded: 3, counted: 2, csatRatings: 2, satisfiedShare: 1 });
+    // a's 1 is superseded by b's 5 (same day); c's 3 comes with "satisfied", which wins over the score.
+    expect(stats.body).toMatchObject({ invited: 3, responded: 3, counted: 2, csatRatings: 2, satisfaction: { rated: 2, satisfied: 2, notSatisfied: 0 } });
 
     // An answer changed after midnight moves to the new day: it is now that day's last, and 2 March keeps its own last.
     h.clock.set('2026-03-03T00:20:00+08:00');
@@ -377,7 +378,17 @@ describe('S4 counting', () => {
     expect(recorded.body).toMatchObject({ recordedBy: await staffId('agent1'), via: 'callback', nps: 9, counted: true });
     expect((await conversation(conv.id)).status).toBe('closed');
     const stats = await h.api('GET', '/api/surveys/statistics?channel=phone&responded=true', { as: 'agent1' });
-    expect(stats.body.nps).toEqual({ ratings: 1, promoters: 1, passives: 0, detractors: 0, score: 100 });
+    // Counts only: the shares and the NPS itself are KPIs (GET /api/kpis/nps/values).
+    expect(stats.body).toEqual({
+      invited: 1,
+      responded: 1,
+      expired: 0,
+      counted: 1,
+      csatRatings: 1,
+      satisfaction: { rated: 1, satisfied: 1, notSatisfied: 0 },
+      solution: { answered: 1, solved: 1, notSolved: 0 },
+      nps: { ratings: 1, promoters: 1, passives: 0, detractors: 0 },
+    });
     expect((await h.api('GET', '/api/surveys/statistics', { as: 'agent2' })).body).toMatchObject({ invited: 0, counted: 0 });
   });
 });

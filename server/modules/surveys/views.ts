@@ -103,12 +103,10 @@ export const FeedbackView = Type.Object(
 );
 export type FeedbackView = Static<typeof FeedbackView>;
 
-/** A share from 0 to 1; null when nothing was there to divide by. */
-const rate = (description: string) => Nullable(Type.Number({ minimum: 0, maximum: 1, description }));
-
 /**
- * Operational counts for the survey list. The KPIs built on them (参评率, CSAT mean and top-2-box,
- * callback-within-24h rate) are defined once in the KPI registry (R3): GET /api/kpis/:code/values.
+ * Operational counts for the survey list — counts only. Every share built on them (参评率, CSAT mean
+ * and top-2-box, satisfied share, solved rate, NPS) is a KPI defined once in the registry (R3):
+ * GET /api/kpis/:code/values.
  */
 export const SurveyStatistics = Type.Object(
   {
@@ -117,15 +115,31 @@ export const SurveyStatistics = Type.Object(
     expired: Type.Integer({ description: '过期未评价数' }),
     counted: Type.Integer({ description: '计入统计的评价数（同一客户·坐席·自然日只计最后一次）' }),
     csatRatings: Type.Integer({ description: '计入统计且有 1–5 分评分的评价数' }),
-    satisfiedShare: rate('满意占比：客户答“满意”，未答时评分达到制度满意分数线（0–1）'),
-    solvedShare: rate('答“已解决”的占比（0–1）'),
-    nps: Type.Object({
-      ratings: Type.Integer(),
-      promoters: Type.Integer({ description: '9–10 分' }),
-      passives: Type.Integer({ description: '7–8 分' }),
-      detractors: Type.Integer({ description: '0–6 分' }),
-      score: Nullable(Type.Integer({ minimum: -100, maximum: 100, description: 'NPS = 推荐者占比 − 贬损者占比（×100）' })),
-    }),
+    satisfaction: Type.Object(
+      {
+        rated: Type.Integer({ description: '表明了满意与否（回答了是否满意，或给了评分）的评价数' }),
+        satisfied: Type.Integer({ description: '满意：答“满意”，未答时评分达到制度满意分数线' }),
+        notSatisfied: Type.Integer({ description: '不满意：答“不满意”，未答时评分低于满意分数线' }),
+      },
+      { description: '计入统计的评价中的满意情况；满意占比见 GET /api/kpis/satisfied_rate/values' },
+    ),
+    solution: Type.Object(
+      {
+        answered: Type.Integer({ description: '回答了问题是否解决的评价数' }),
+        solved: Type.Integer({ description: '答“已解决”' }),
+        notSolved: Type.Integer({ description: '答“未解决”' }),
+      },
+      { description: '计入统计的评价中客户对问题是否解决的回答；解决率见 GET /api/kpis/solved_rate/values' },
+    ),
+    nps: Type.Object(
+      {
+        ratings: Type.Integer({ description: '给了推荐意愿评分的评价数' }),
+        promoters: Type.Integer({ description: '推荐者：9–10 分' }),
+        passives: Type.Integer({ description: '被动者：7–8 分' }),
+        detractors: Type.Integer({ description: '贬损者：0–6 分' }),
+      },
+      { description: '计入统计的推荐意愿评分；净推荐值见 GET /api/kpis/nps/values' },
+    ),
   },
   { title: 'SurveyStatistics' },
 );

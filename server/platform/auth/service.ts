@@ -116,7 +116,8 @@ export async function login(ctx: Ctx, input: LoginInput, sessionTtlMs: number): 
     // The failure is committed before the error is thrown, so the count survives. It is recorded
     // as the unauthenticated caller's act on this account: whoever typed it has proved nothing.
     const lockedUntil = await write(ctx, (w) => registerFailure(w, identity.id));
-    if (lockedUntil) throw AuthError('account_locked', { params: { minutes: minutesLeft(lockedUntil, now) } });
+    // Minutes from now, not from the start of the request: the password check took time, and the lock runs from its failure.
+    if (lockedUntil) throw AuthError('account_locked', { params: { minutes: minutesLeft(lockedUntil, ctx.clock.now()) } });
     throw AuthError('invalid_credentials');
   }
   if (!identity.active) throw AuthError('account_disabled');

@@ -272,7 +272,10 @@ async function approvedPolicy(): Promise<string> {
 }
 
 const SAMPLES: Record<string, Build> = {
-  'GET /': () => ({ url: '/' }),
+  'GET /': () => ({ url: '/', ok: 302 }),
+  // The web console: its pages are public files; what it shows comes from the API, which checks every call.
+  'GET /console': () => ({ url: '/console', ok: 302 }),
+  'GET /console/*': () => ({ url: '/console/login' }),
   'GET /api/health': () => ({ url: '/api/health' }),
   'GET /api/openapi.json': () => ({ url: '/api/openapi.json' }),
   'GET /api/docs': () => ({ url: '/api/docs' }),
@@ -464,9 +467,16 @@ const SAMPLES: Record<string, Build> = {
   // Callers past the permission check reach the lookup of the step.
   'POST /api/complaint-approvals/:id/decisions': () => ({ url: `/api/complaint-approvals/${NO_SUCH_ID}/decisions`, body: { decision: 'approved' }, ok: 404 }),
   'POST /api/complaints/:id/actions': async () => ({ url: `/api/complaints/${(await complaintFixtures()).implementing}/actions`, body: { title: unique('实施任务 ') } }),
-  'POST /api/complaint-actions/:id/completions': async (c) => ({
-    url: `/api/complaint-actions/${c.username ? (await asAdmin('POST', `/api/complaints/${(await complaintFixtures()).implementing}/actions`, { title: unique('待完成 ') })).id : NO_SUCH_ID}/completions`,
-    body: { result: '已完成' },
+  // Every role holds tasks.read; the service lets the task's assignee (here the caller), its department or complaint handlers complete it (complaints.test.ts).
+  'POST /api/complaint-actions/:id/completions': async (c) => {
+    if (!c.username) return { url: `/api/complaint-actions/${NO_SUCH_ID}/completions`, body: { result: '已完成' } };
+    const me = (await asAdmin('GET', `/api/staff?q=${c.username}`)).data.find((s: { username: string }) => s.username === c.username).id;
+    const action = await asAdmin('POST', `/api/complaints/${(await complaintFixtures()).implementing}/actions`, { title: unique('待完成 '), assigneeId: me });
+    return { url: `/api/complaint-actions/${action.id}/completions`, body: { result: '已完成' } };
+  },
+  'POST /api/complaint-actions/:id/cancellations': async (c) => ({
+    url: `/api/complaint-actions/${c.username ? (await asAdmin('POST', `/api/complaints/${(await complaintFixtures()).implementing}/actions`, { title: unique('待取消 ') })).id : NO_SUCH_ID}/cancellations`,
+    body: { reason: '方案调整，不再需要' },
   }),
   'POST /api/complaints/:id/revisits': async (c) => ({ url: `/api/complaints/${c.username ? await revisitingComplaint() : NO_SUCH_ID}/revisits`, body: { outcome: 'satisfied', note: '客户满意' } }),
   'POST /api/complaints/:id/closures': async (c) => {
@@ -480,6 +490,7 @@ const SAMPLES: Record<string, Build> = {
   'GET /api/kpis': () => ({ url: '/api/kpis' }),
   'GET /api/kpis/:code/values': () => ({ url: '/api/kpis/fcr/values?groupBy=agent' }),
   'GET /api/kpis/:code/conversations': () => ({ url: '/api/kpis/sla_attainment/conversations?groupBy=metric&group=first_response' }),
+  'GET /api/kpis/exports': () => ({ url: '/api/kpis/exports?groupBy=team&codes=fcr,csat' }),
 };
 
 function allowed(access: Access, role: Role): boolean {
@@ -499,7 +510,7 @@ describe('O2 the permission table', () => {
     expect(Object.keys(SAMPLES).filter((k) => !live.has(k))).toEqual([]);
   });
 
-  it('O2: only the sign-in, health, landing page and API documentation are public', () => {
+  it('O2: only the sign-in, health, the console\'s files and API documentation are public', () => {
     const pub = ROUTES.filter((r) => r.access === 'public').map(keyOf);
     expect(pub.filter((k) => !/^GET \/api\/docs/.test(k)).sort()).toEqual([
       'GET /',
@@ -507,6 +518,8 @@ describe('O2 the permission table', () => {
       'GET /api/chat/ws',
       'GET /api/health',
       'GET /api/openapi.json',
+      'GET /console',
+      'GET /console/*',
       'GET /demo/chat',
       'GET /feedback/:token',
       'GET /widget.js',
