@@ -97,7 +97,7 @@ describe('the console code', () => {
     const run = spawnSync(process.execPath, [tsc, '-p', path.join(WEB_DIR, 'tsconfig.json'), '--noEmit'], { encoding: 'utf8' });
     expect(run.stdout + run.stderr).toBe('');
     expect(run.status).toBe(0);
-  });
+  }, 180_000);
 
   /** Vite's manifest: chunks by source, with the chunks each one imports statically. */
   type Manifest = Record<string, { file: string; src?: string; isEntry?: boolean; imports?: string[] }>;

@@ -66,7 +66,8 @@ async function killMidFlight(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
-describe('X5 nothing acknowledged is lost on kill -9: embedded PGlite', () => {
+// Each test starts Kefu twice on PGlite (~25 s alone): the limit only guards against a hang on a busy machine.
+describe('X5 nothing acknowledged is lost on kill -9: embedded PGlite', { timeout: 180_000 }, () => {
   it('X5: writes in flight at kill -9 are all-or-nothing and every acknowledged one survives (PGlite)', async () => {
     await killMidFlight(kefuEnv({ KEFU_DATA_DIR: tempDataDir() }));
   });
@@ -76,7 +77,7 @@ describe('X5 nothing acknowledged is lost on kill -9: embedded PGlite', () => {
   });
 });
 
-describe.runIf(onPostgres)('X5 nothing acknowledged is lost on kill -9: PostgreSQL', () => {
+describe.runIf(onPostgres)('X5 nothing acknowledged is lost on kill -9: PostgreSQL', { timeout: 180_000 }, () => {
   it('X5: 20 departments acknowledged with 201 survive kill -9 on PostgreSQL', async () => {
     const pgDb = await createPgDatabase();
     try {

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { inBrowser, launchChromium, noBrowser } from '../support/browser.ts';
-import { http, kefuEnv, killAll, loginOver, removeTempDirs, startKefu, tempDataDir, type Server } from '../support/process.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { noBrowser } from '../support/browser.ts';
+import { consoleSuite, eventually, navItems } from '../support/console.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
+import { http, loginOver } from '../support/process.ts';
 
 /**
  * Issue 5, first slice: the web console in a real browser (Debian's Chromium driven by
@@ -11,19 +12,8 @@ import { DEMO_PASSWORD } from '../support/kefu.ts';
 if (noBrowser) console.warn(`test/e2e/console.test.ts: ${noBrowser}`);
 
 describe.skipIf(noBrowser)('web console in Chromium', () => {
-  let server: Server;
-  let browser: Browser;
-  const run = (name: string, body: Parameters<typeof inBrowser>[3]) => inBrowser(browser, server.url, name, body);
-
-  beforeAll(async () => {
-    server = await startKefu(kefuEnv({ KEFU_DATA_DIR: tempDataDir(), KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD }));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await killAll();
-    removeTempDirs();
-  });
+  const kefu = consoleSuite();
+  const { run } = kefu;
 
   /** Opens the console signed out: `/` leads to it and it asks for a sign-in (the session probe answers 401). */
   async function openSignedOut(page: Page, expectHttpError: (s: number, p: string) => void) {
@@ -39,10 +29,14 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
     return res;
   }
 
-  /** Waits for the page to get there; the limit only guards against a hang (the default second is short for a first paint on a busy CI machine). */
-  const eventually = <T,>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000 });
-
-  const navItems = (page: Page) => page.getByRole('navigation').getByRole('link').allInnerTexts();
+  /**
+   * The SCREENS rows of web/src/nav.tsx whose permission the role holds (server/platform/rbac/permissions.ts),
+   * in table order: an agent reads conversations, customers, complaints (and approves their department's
+   * steps, CP3) and their own KPIs; an admin holds every permission.
+   */
+  const AGENT_NAV = ['工作台', '会话接待', '客户档案', '投诉处理', '投诉审核', '指标报表'];
+  const ADMIN_NAV = ['工作台', '会话接待', '客户档案', '组织架构', 'API 令牌', '制度管理', '审计日志', 'Webhook', '实时看板', '投诉处理', '投诉审核', '指标报表'];
+  const ADMIN_NAV_EN = ['Home', 'Workspace', 'Customers', 'Organisation', 'API tokens', 'Policy', 'Audit log', 'Webhooks', 'Wallboard', 'Complaints', 'Complaint approvals', 'KPI reports'];
 
   it('O5 (issue 5 §2, §9): five wrong passwords lock the account and the login page says so', async () => {
     await run('O5 lockout', async ({ page, expectHttpError }) => {
@@ -61,7 +55,7 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
       expect((await signIn(page, 'agent2')).status()).toBe(423);
       await eventually(() => alert.innerText()).toContain('账号已锁定');
       expect(page.url()).toMatch(/\/console\/login$/);
-      expect((await http(server.url, 'POST', '/api/auth/login', { body: { username: 'agent2', password: DEMO_PASSWORD } })).body.error.code).toBe('auth.account_locked');
+      expect((await http(kefu.server.url, 'POST', '/api/auth/login', { body: { username: 'agent2', password: DEMO_PASSWORD } })).body.error.code).toBe('auth.account_locked');
     });
   });
 
@@ -70,17 +64,18 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
       await openSignedOut(page, expectHttpError);
       expect((await signIn(page, 'agent1')).status()).toBe(200);
       await page.waitForURL(/\/console\/?$/);
-      await eventually(() => navItems(page)).toEqual(['工作台']);
+      await eventually(() => navItems(page)).toEqual(AGENT_NAV);
+      for (const adminScreen of ['组织架构', '审计日志', 'Webhook', 'API 令牌', '制度管理', '实时看板']) expect(await navItems(page)).not.toContain(adminScreen);
       const status = page.getByTestId('my-status');
       await status.getByText('离开', { exact: true }).click();
       await eventually(() => status.locator('.ant-tag').innerText()).toBe('离开');
-      const token = await loginOver(server.url, 'agent1', DEMO_PASSWORD);
-      expect((await http(server.url, 'GET', '/api/agent-states/me', { token })).body.status).toBe('away');
+      const token = await loginOver(kefu.server.url, 'agent1', DEMO_PASSWORD);
+      expect((await http(kefu.server.url, 'GET', '/api/agent-states/me', { token })).body.status).toBe('away');
       await expect(page.getByTestId('team-overview').count()).resolves.toBe(0);
       // An admin screen reached by its address answers like a page that does not exist.
       await page.goto('/console/api-tokens');
       await eventually(() => page.getByText('页面不存在').count()).toBe(1);
-      expect(await navItems(page)).toEqual(['工作台']);
+      expect(await navItems(page)).toEqual(AGENT_NAV);
     });
   });
 
@@ -88,7 +83,7 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
     await run('O2 admin navigation', async ({ page, expectHttpError }) => {
       await openSignedOut(page, expectHttpError);
       expect((await signIn(page, 'admin')).status()).toBe(200);
-      await eventually(() => navItems(page)).toEqual(['工作台', 'API 令牌']);
+      await eventually(() => navItems(page)).toEqual(ADMIN_NAV);
       await eventually(() => page.getByTestId('team-overview').innerText()).toContain('队列');
       await page.getByRole('navigation').getByRole('link', { name: 'API 令牌' }).click();
       await page.waitForURL('**/console/api-tokens');
@@ -102,13 +97,13 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
       const shown = page.getByTestId('new-token');
       await eventually(() => shown.innerText()).toMatch(/^kefu_\S+/);
       const token = (await shown.innerText()).trim();
-      expect((await http(server.url, 'GET', '/api/auth/me', { token })).body.username).toBe('admin');
+      expect((await http(kefu.server.url, 'GET', '/api/auth/me', { token })).body.username).toBe('admin');
       await page.getByRole('button', { name: '我已保存' }).click();
       const row = page.getByRole('row', { name: /工单系统对接/ });
       await row.getByRole('button', { name: /吊\s*销/ }).click();
       await page.getByRole('tooltip').getByRole('button', { name: /确\s*定|OK/ }).click();
       await eventually(() => row.getByText('已吊销').count()).toBe(1);
-      expect((await http(server.url, 'GET', '/api/auth/me', { token })).status).toBe(401);
+      expect((await http(kefu.server.url, 'GET', '/api/auth/me', { token })).status).toBe(401);
     });
   });
 
@@ -116,14 +111,14 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
     await run('X4 language switch', async ({ page, expectHttpError }) => {
       await openSignedOut(page, expectHttpError);
       expect((await signIn(page, 'admin')).status()).toBe(200);
-      await eventually(() => navItems(page)).toEqual(['工作台', 'API 令牌']);
+      await eventually(() => navItems(page)).toEqual(ADMIN_NAV);
 
       await page.getByTestId('language-switch').click();
       await page.getByRole('menuitem', { name: 'English' }).click();
-      await eventually(() => navItems(page)).toEqual(['Home', 'API tokens']);
+      await eventually(() => navItems(page)).toEqual(ADMIN_NAV_EN);
       expect(await page.locator('html').getAttribute('lang')).toBe('en');
       await page.reload();
-      await eventually(() => navItems(page)).toEqual(['Home', 'API tokens']);
+      await eventually(() => navItems(page)).toEqual(ADMIN_NAV_EN);
       // Ant Design's own words follow: the dialog's cancel button.
       await page.getByRole('link', { name: 'API tokens' }).click();
       await page.getByRole('button', { name: 'New token' }).click();
@@ -132,7 +127,7 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
 
       await page.getByTestId('language-switch').click();
       await page.getByRole('menuitem', { name: '简体中文' }).click();
-      await eventually(() => navItems(page)).toEqual(['工作台', 'API 令牌']);
+      await eventually(() => navItems(page)).toEqual(ADMIN_NAV);
       expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
       await page.getByRole('button', { name: '新建令牌' }).click();
       await eventually(() => page.getByRole('dialog').getByRole('button', { name: /取\s*消/ }).count()).toBe(1);
@@ -143,7 +138,7 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
     await run('O5 logout', async ({ page, expectHttpError }) => {
       await openSignedOut(page, expectHttpError);
       expect((await signIn(page, 'agent1')).status()).toBe(200);
-      await eventually(() => navItems(page)).toEqual(['工作台']);
+      await eventually(() => navItems(page)).toEqual(AGENT_NAV);
       await eventually(() => page.getByTestId('my-status').locator('.ant-tag').count()).toBe(1);
       const cookie = (await page.context().cookies()).find((c) => c.name === 'kefu_session');
       expect(cookie?.httpOnly).toBe(true);
@@ -156,7 +151,7 @@ describe.skipIf(noBrowser)('web console in Chromium', () => {
       // The browser holds no session any more, and the old token is revoked at the server.
       const status = await page.evaluate(async () => (await fetch('/api/auth/me')).status);
       expect(status).toBe(401);
-      const old = await http(server.url, 'GET', '/api/auth/me', { token: cookie!.value });
+      const old = await http(kefu.server.url, 'GET', '/api/auth/me', { token: cookie!.value });
       expect(old.status).toBe(401);
       expect(old.body.error.code).toBe('auth.session_revoked');
       // Back to a console page: the sign-in is asked for again.

@@ -56,3 +56,46 @@ export async function inBrowser(browser: Browser, baseURL: string, name: string,
     await context.close();
   }
 }
+
+/**
+ * Runs one test across several people at once, each in their own fresh browser context (a
+ * customer and an agent never share cookies). Every page is checked like inBrowser's: a console
+ * error, an uncaught exception or an undeclared HTTP error in any of them fails the test, and on
+ * failure each page gets its own screenshot.
+ */
+export async function inBrowsers<K extends string>(browser: Browser, baseURL: string, name: string, who: readonly K[], body: (t: Record<K, BrowserTest>) => Promise<void>): Promise<void> {
+  const problems: string[] = [];
+  const open: Array<{ who: K; page: Page; close(): Promise<void> }> = [];
+  const tests = {} as Record<K, BrowserTest>;
+  try {
+    for (const k of who) {
+      const context = await browser.newContext({ baseURL, locale: 'zh-CN' });
+      const page = await context.newPage();
+      open.push({ who: k, page, close: () => context.close() });
+      const expected: Array<{ status: number; pathname: string }> = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !NETWORK_LOG.test(m.text())) problems.push(`${k}: console error: ${m.text()}`);
+      });
+      page.on('pageerror', (err) => problems.push(`${k}: uncaught: ${err.message}`));
+      page.on('response', (res) => {
+        if (res.status() < 400) return;
+        const pathname = new URL(res.url()).pathname;
+        if (!expected.some((e) => e.status === res.status() && e.pathname === pathname)) problems.push(`${k}: HTTP ${res.status()} ${res.request().method()} ${pathname}`);
+      });
+      tests[k] = { page, expectHttpError: (status, pathname) => expected.push({ status, pathname }) };
+    }
+    await body(tests);
+    expect(problems, 'a browser console logged errors').toEqual([]);
+  } catch (err) {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    const files: string[] = [];
+    for (const { who: k, page } of open) {
+      const file = path.join(SCREENSHOTS, `${`${name}-${k}`.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 80)}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      files.push(file);
+    }
+    throw Object.assign(err as Error, { message: `${(err as Error).message}\n(screenshots: ${files.join(', ')}; page problems: ${JSON.stringify(problems)})` });
+  } finally {
+    for (const c of open) await c.close();
+  }
+}

@@ -42,7 +42,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
   if (state.status === 'unreachable') {
     return <Result status="error" title={state.error.message} extra={<Button onClick={retry}>{t('common.retry')}</Button>} />;
   }
-  if (state.status === 'signed-out') return <Navigate to="/login" replace state={{ from: location.pathname + location.search, reason: state.reason }} />;
+  // After a deliberate logout the next sign-in may be someone else's: they start at home, not on the last user's page.
+  if (state.status === 'signed-out') return <Navigate to="/login" replace state={{ from: state.reason === 'logged-out' ? undefined : location.pathname + location.search, reason: state.reason }} />;
   return children;
 }
 

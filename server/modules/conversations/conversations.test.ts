@@ -239,6 +239,29 @@ describe('CH6 routing', () => {
     expect(why.at(-1).reason).toEqual({ code: 'manual', text: '由 李强 指派：熟悉该客户' });
     expectError(await h.api('POST', `/api/conversations/${conv.id}/assignments`, { as: 'agent1', body: { staffId: agent2 } }), 403);
   });
+
+  it('CH6 (issue 5 §3): an agent claims waiting work of their queue; a claimed one is not taken twice; the inbox counts follow', async () => {
+    const conv = await open({ subject: '空调不制冷', intake: { orderNumber: 'SO-7788' } });
+    const before = (await h.api('GET', '/api/conversations/counts', { as: 'agent1' })).body;
+    expect(before).toMatchObject({ mine: 0, unassigned: 1, active: 1, pending: 0, byStatus: { new: 1, open: 0 } });
+    const claimed = await h.api('POST', `/api/conversations/${conv.id}/claims`, { as: 'agent1' });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body.assigneeId).toBe(await staffId('agent1'));
+    const why = (await h.api('GET', `/api/conversations/${conv.id}/assignments`, { as: 'lead1' })).body;
+    expect(why.at(-1).reason.code).toBe('claimed');
+    expect((await h.api('POST', `/api/conversations/${conv.id}/claims`, { as: 'agent1' })).status).toBe(200);
+    expectError(await h.api('POST', `/api/conversations/${conv.id}/claims`, { as: 'lead1' }), 409, 'routing.already_assigned');
+    expect((await h.api('GET', '/api/conversations/counts', { as: 'agent1' })).body).toMatchObject({ mine: 1, unassigned: 0, active: 1 });
+    // agent2 no longer sees it once it is agent1's.
+    expect((await h.api('GET', '/api/conversations/counts', { as: 'agent2' })).body).toMatchObject({ mine: 0, unassigned: 0, active: 0 });
+
+    // Search: by number, by words of the subject, by order number; LIKE wildcards are literal.
+    const search = async (q: string) => (await h.api('GET', `/api/conversations?q=${encodeURIComponent(q)}`, { as: 'agent1' })).body.data.map((c: { id: string }) => c.id);
+    expect(await search(String(conv.number))).toEqual([conv.id]);
+    expect(await search('不制冷')).toEqual([conv.id]);
+    expect(await search('so-7788')).toEqual([conv.id]);
+    expect(await search('%')).toEqual([]);
+  });
 });
 
 describe('CH7 transfer, escalation, partner hand-off', () => {

@@ -6,7 +6,7 @@ import type { App } from '../../platform/http/app-types.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, idPage } from '../../platform/http/pagination.ts';
 import { Body, IdParams, Nullable, Query, Uuid } from '../../platform/http/schemas.ts';
 import { createCanned, deleteCanned, listCanned, renderCanned, updateCanned } from './canned.ts';
-import { assignManually, createQueue, getAgent, listAgents, listQueues, setAgentState, updateQueue } from './routing.ts';
+import { assignManually, claim, createQueue, getAgent, listAgents, listQueues, setAgentState, updateQueue } from './routing.ts';
 import * as conversations from './service.ts';
 import { completeTask, escalate, handOff, listTasks, scheduleFollowUp, taskBrief, transfer } from './tasks.ts';
 import {
@@ -69,7 +69,20 @@ const ListQuery = Query({
   priority: Type.Optional(PrioritySchema),
   problemType: Type.Optional(Code),
   flagged: Type.Optional(Type.Boolean({ description: '仅看跟进到期的会话' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: '会话编号，或主题、订单号中的文字' })),
 });
+
+const Counts = Type.Object(
+  {
+    mine: Type.Integer({ description: '我负责的未解决会话' }),
+    unassigned: Type.Integer({ description: '未分配的未解决会话（排队中）' }),
+    active: Type.Integer({ description: '可见的全部未解决会话' }),
+    pending: Type.Integer({ description: '我负责的待客户回复或待内部处理' }),
+    followUps: Type.Integer({ description: '我负责的有跟进到期的会话' }),
+    byStatus: Type.Record(StatusSchema, Type.Integer(), { description: '可见会话按状态计数' }),
+  },
+  { title: 'ConversationCounts' },
+);
 
 const NewMessage = Body({
   body: Type.String({ minLength: 1, description: '长度上限见 KEFU_MESSAGE_MAX_CHARS' }),
@@ -126,12 +139,23 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
         priority: q.priority,
         problemType: q.problemType,
         flagged: q.flagged,
+        q: q.q?.trim() || undefined,
         beforeId: afterIdOf(q.cursor),
         limit,
       });
       const now = req.ctx.clock.now();
       return idPage(rows, limit, (r) => conversationView(r, now));
     },
+  );
+  app.get(
+    '/api/conversations/counts',
+    { config: { access: 'conversations.read' }, schema: { tags, summary: '工作台视图计数（我的、未分配、待处理、按状态）', response: { 200: Counts } } },
+    async (req) => conversations.countConversations(req.ctx),
+  );
+  app.post(
+    '/api/conversations/:id/claims',
+    { config: { access: 'conversations.handle' }, schema: { tags: routingTags, summary: '认领排队中的会话（已由他人接待时 409）', params: IdParams, response: { 200: ConversationView } } },
+    async (req) => conversationView(await claim(req.ctx, req.params.id), req.ctx.clock.now()),
   );
   app.post(
     '/api/conversations',

@@ -26,6 +26,7 @@ export const RoutingError = defineErrors('routing', {
   queue_not_empty: [409, { 'zh-CN': '队列中仍有未关闭的会话', 'zh-TW': '佇列中仍有未關閉的會話', en: 'The queue still holds open conversations' }],
   agent_not_found: [404, { 'zh-CN': '坐席不存在或不接待客户', 'zh-TW': '坐席不存在或不接待客戶', en: 'No such agent, or the staff member does not serve customers' }],
   agent_not_available: [409, { 'zh-CN': '坐席 {name} 当前不在线', 'zh-TW': '坐席 {name} 目前不在線', en: '{name} is not online' }],
+  already_assigned: [409, { 'zh-CN': '会话已由其他坐席接待', 'zh-TW': '會話已由其他坐席接待', en: 'Another agent already has this conversation' }],
 });
 
 declareEventTypes({
@@ -457,6 +458,17 @@ export async function assignManually(ctx: Ctx, conversationId: string, input: { 
     const person = await servingStaff(w.tx, input.staffId).catch(() => Promise.reject(RoutingError('agent_not_found', { field: 'staffId' })));
     const note = input.note ? `：${input.note}` : '';
     return assign(w, conv, person.id, { code: 'manual', text: `由 ${ctx.actor.name} 指派${note}` }, { queueId: input.queueId });
+  });
+}
+
+/** An agent takes waiting work from their queue themselves (认领); taking someone else's is a transfer. */
+export async function claim(ctx: Ctx, conversationId: string): Promise<ConversationRow> {
+  return write(ctx, async (w) => {
+    const conv = await findVisible(w.tx, ctx.actor, conversationId, { lock: true });
+    if (conv.status === 'closed') throw ConversationError('closed');
+    if (conv.assigneeId === ctx.actor.id) return conv;
+    if (conv.assigneeId) throw RoutingError('already_assigned');
+    return assign(w, conv, ctx.actor.id, { code: 'claimed', text: `${ctx.actor.name} 主动认领` });
   });
 }
 

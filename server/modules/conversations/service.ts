@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, gt, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
@@ -379,6 +379,8 @@ export interface ConversationFilter {
   priority?: Priority;
   problemType?: string;
   flagged?: boolean;
+  /** The conversation number, or words of the subject or the order number. */
+  q?: string;
   /** Newest first, by id (time-ordered). */
   beforeId?: string;
   limit: number;
@@ -396,6 +398,16 @@ export async function listConversations(ctx: Ctx, f: ConversationFilter): Promis
   if (f.priority) cond.push(eq(conversations.priority, f.priority));
   if (f.problemType) cond.push(eq(conversations.problemType, f.problemType));
   if (f.flagged) cond.push(sql`${conversations.followUpDueAt} is not null`);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    cond.push(
+      or(
+        /^\d{1,9}$/.test(f.q) ? eq(conversations.number, Number(f.q)) : undefined,
+        ilike(conversations.subject, like),
+        sql`${conversations.intake}->>'orderNumber' ilike ${like}`,
+      ),
+    );
+  }
   if (f.beforeId) cond.push(lt(conversations.id, f.beforeId));
   return ctx.db
     .select()
@@ -403,6 +415,53 @@ export async function listConversations(ctx: Ctx, f: ConversationFilter): Promis
     .where(and(...cond))
     .orderBy(desc(conversations.id))
     .limit(f.limit + 1);
+}
+
+/** Active = not resolved or closed: the work still on someone's desk or waiting for one. */
+const ACTIVE: readonly Status[] = ['new', 'open', 'pending_customer', 'pending_internal'];
+
+export interface ConversationCounts {
+  mine: number;
+  unassigned: number;
+  /** Every active conversation the caller may see (a team lead: their team's and the unrouted). */
+  active: number;
+  /** Mine, waiting for the customer or for colleagues. */
+  pending: number;
+  /** Mine with a follow-up due. */
+  followUps: number;
+  /** Visible conversations per status. */
+  byStatus: Record<Status, number>;
+}
+
+/** The inbox's view counts in one pass over what the caller may see. */
+export async function countConversations(ctx: Ctx): Promise<ConversationCounts> {
+  const me = ctx.actor.id ?? '';
+  const rows = await ctx.db
+    .select({
+      status: conversations.status,
+      mine: sql<boolean>`coalesce(${conversations.assigneeId} = ${me}, false)`,
+      unassigned: sql<boolean>`${conversations.assigneeId} is null`,
+      flagged: sql<boolean>`${conversations.followUpDueAt} is not null`,
+      n: sql<number>`count(*)::int`,
+    })
+    .from(conversations)
+    .where(visibleCondition(ctx.actor))
+    .groupBy(sql`1`, sql`2`, sql`3`, sql`4`);
+  const counts: ConversationCounts = { mine: 0, unassigned: 0, active: 0, pending: 0, followUps: 0, byStatus: { new: 0, open: 0, pending_customer: 0, pending_internal: 0, resolved: 0, closed: 0 } };
+  for (const r of rows) {
+    const status = r.status as Status;
+    const n = Number(r.n);
+    counts.byStatus[status] += n;
+    if (!ACTIVE.includes(status)) continue;
+    counts.active += n;
+    if (r.unassigned) counts.unassigned += n;
+    if (r.mine) {
+      counts.mine += n;
+      if (status === 'pending_customer' || status === 'pending_internal') counts.pending += n;
+      if (r.flagged) counts.followUps += n;
+    }
+  }
+  return counts;
 }
 
 // ---------- update ----------

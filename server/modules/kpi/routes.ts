@@ -8,6 +8,7 @@ import { SLA_METRICS } from '../sla/views.ts';
 import { REPORT_DIMENSIONS, exportKpiReport } from './export.ts';
 import { DIMENSIONS, SOURCES, UNITS } from './registry.ts';
 import { NO_GROUP, drillCursor, kpiConversations, kpiValues, listKpis } from './service.ts';
+import { wallboard } from './wallboard.ts';
 
 const tags = ['指标 KPIs'];
 const literals = <T extends string>(values: readonly T[], description?: string) => Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
@@ -91,7 +92,34 @@ const DrillRowView = Type.Object(
   { title: 'KpiRecord' },
 );
 
+const WallboardView = Type.Object(
+  {
+    at: Timestamp,
+    timezone: Type.String(),
+    waiting: Type.Integer({ description: '排队中：新建且未分配的会话数' }),
+    oldestWaitingSince: Nullable(Type.String({ format: 'date-time', description: '排队最久的会话的创建时间（最长等待从此算起）' })),
+    queues: Type.Array(
+      Type.Object({
+        queueId: Nullable(Type.String({ format: 'uuid', description: 'null 为尚未匹配到队列的会话' })),
+        name: Nullable(Type.String()),
+        waiting: Type.Integer(),
+        oldestWaitingSince: Nullable(Timestamp),
+      }),
+    ),
+    breachesToday: Type.Integer({ description: '今天（组织时区）已超时的 SLA 目标数' }),
+  },
+  { title: 'Wallboard' },
+);
+
 export function kpiRoutes(app: App): void {
+  app.get(
+    '/api/wallboard',
+    {
+      config: { access: 'agents.status.manage' },
+      schema: { tags, summary: '实时看板（R1）：各队列排队数与最长等待、今日 SLA 超时数；坐席状态见 GET /api/agent-states', response: { 200: WallboardView } },
+    },
+    async (req) => wallboard(req.ctx),
+  );
   app.get(
     '/api/kpis',
     { config: { access: 'kpi.read' }, schema: { tags, summary: '指标目录：名称、公式、单位、方向、维度（R3 唯一定义）', response: { 200: Type.Object({ data: Type.Array(KpiView) }) } } },

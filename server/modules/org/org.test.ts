@@ -61,6 +61,20 @@ describe('O1 organisation tree', () => {
   });
 });
 
+describe('O2 roles', () => {
+  it('O2: the role → permissions table is readable as the server holds it', async () => {
+    const { status, body } = await h.api('GET', '/api/roles', { as: 'agent1' });
+    expect(status).toBe(200);
+    const byRole = Object.fromEntries(body.roles.map((r: { role: string; label: string; permissions: string[] }) => [r.role, r]));
+    expect(byRole.agent.label).toBe('客服专员');
+    expect(byRole.agent.permissions).toContain('customers.read');
+    expect(byRole.agent.permissions).not.toContain('org.manage');
+    expect(byRole.admin.permissions).toContain('org.manage');
+    expect(byRole.partner.permissions).not.toContain('org.read');
+    expect(body.permissions).toEqual(expect.arrayContaining(['org.manage', 'pii.reveal']));
+  });
+});
+
 describe('O2/O5 staff accounts', () => {
   it('O5: a new staff member can sign in with the password set by the admin', async () => {
     const ops = await deptId('service_operations');

@@ -3,6 +3,7 @@ import type { App } from '../../platform/http/app-types.ts';
 import { PageQuery, Page, afterIdOf, idPage, DEFAULT_LIMIT } from '../../platform/http/pagination.ts';
 import { Body, IdParams, Nullable, Query, Uuid } from '../../platform/http/schemas.ts';
 import { PHONE_PATTERN } from '../../platform/pii/validate.ts';
+import { PERMISSIONS, ROLES, ROLE_LABELS, permissionsOf } from '../../platform/rbac/permissions.ts';
 import { MIN_PASSWORD_LENGTH } from '../../platform/auth/passwords.ts';
 import * as org from './service.ts';
 import {
@@ -66,7 +67,33 @@ const CreateStaff = Body({
 });
 const UpdateStaff = Body(Type.Partial(Type.Object(StaffFields)).properties, { minProperties: 1 });
 
+const RoleGrants = Type.Object(
+  {
+    role: RoleSchema,
+    label: Type.String({ description: '角色中文名' }),
+    permissions: Type.Array(Type.String(), { description: '该角色持有的权限（服务端权限表）' }),
+  },
+  { title: 'RoleGrants' },
+);
+
 export function orgRoutes(app: App): void {
+  // ----- roles (O2) -----
+  app.get(
+    '/api/roles',
+    {
+      config: { access: 'org.read' },
+      schema: {
+        tags,
+        summary: '角色及其权限（服务端权限表，只读）',
+        response: { 200: Type.Object({ permissions: Type.Array(Type.String(), { description: '全部权限，按权限表顺序' }), roles: Type.Array(RoleGrants) }) },
+      },
+    },
+    async () => ({
+      permissions: Object.keys(PERMISSIONS),
+      roles: ROLES.map((role) => ({ role, label: ROLE_LABELS[role], permissions: [...permissionsOf(role)] })),
+    }),
+  );
+
   // ----- departments -----
   app.get(
     '/api/departments',

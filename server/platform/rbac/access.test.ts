@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { DEMO_PASSWORD, createHarness } from '../../../test/support/kefu.ts';
 import type { RouteInfo } from '../auth/hook.ts';
 import { sign } from '../webhooks/signature.ts';
+import { webhookDeliveries } from '../webhooks/schema.ts';
+import { newId } from '../../db/columns.ts';
 import { issueVisitorToken, sendChatMessage, visitorCtx, visitorIdOf } from '../../modules/channels/chat/service.ts';
 import { eq } from 'drizzle-orm';
 import { surveys } from '../../modules/surveys/schema.ts';
@@ -109,6 +111,12 @@ async function freshSession(username: string): Promise<string> {
 
 const newDepartment = async (): Promise<string> => (await asAdmin('POST', '/api/departments', { code: unique('walk_dept_'), name: '临时部门', kind: 'customer_service' })).id;
 const newTeam = async (): Promise<string> => (await asAdmin('POST', '/api/teams', { code: unique('walk_team_'), name: '临时班组', departmentId: fx.opsDept })).id;
+/** A logged delivery of the fixture webhook, written directly: running the job would need a receiver. */
+async function newDelivery(): Promise<string> {
+  const id = newId();
+  await h.kefu.database.db.insert(webhookDeliveries).values({ id, webhookId: fx.webhook, eventId: null, eventType: 'webhook.ping', attempt: 1, outcome: 'succeeded', responseStatus: 200, durationMs: 1, at: new Date() });
+  return id;
+}
 const newWebhook = async (): Promise<string> =>
   (await asAdmin('POST', '/api/webhooks', { name: unique('hook'), url: 'https://hooks.example.com/kefu', eventTypes: ['staff.*'] })).id;
 
@@ -301,6 +309,7 @@ const SAMPLES: Record<string, Build> = {
   'POST /api/api-tokens': () => ({ url: '/api/api-tokens', body: { name: unique('token ') } }),
   'DELETE /api/api-tokens/:id': async () => ({ url: `/api/api-tokens/${(await asAdmin('POST', '/api/api-tokens', { name: unique('doomed ') })).id}` }),
 
+  'GET /api/roles': () => ({ url: '/api/roles' }),
   'GET /api/departments': () => ({ url: '/api/departments' }),
   'POST /api/departments': () => ({ url: '/api/departments', body: { code: unique('walk_new_'), name: '新部门', kind: 'customer_service' } }),
   'GET /api/departments/:id': () => ({ url: `/api/departments/${fx.opsDept}` }),
@@ -355,6 +364,8 @@ const SAMPLES: Record<string, Build> = {
   'PATCH /api/webhooks/:id': () => ({ url: `/api/webhooks/${fx.webhook}`, body: { name: unique('renamed ') } }),
   'DELETE /api/webhooks/:id': async () => ({ url: `/api/webhooks/${await newWebhook()}` }),
   'GET /api/webhooks/:id/deliveries': () => ({ url: `/api/webhooks/${fx.webhook}/deliveries` }),
+  'GET /api/event-types': () => ({ url: '/api/event-types' }),
+  'POST /api/webhooks/:id/deliveries/:deliveryId/redeliveries': async () => ({ url: `/api/webhooks/${fx.webhook}/deliveries/${await newDelivery()}/redeliveries` }),
   'POST /api/webhooks/:id/pings': () => ({ url: `/api/webhooks/${fx.webhook}/pings` }),
 
   'GET /api/customers': () => ({ url: '/api/customers' }),
@@ -384,6 +395,8 @@ const SAMPLES: Record<string, Build> = {
   'GET /api/conversations': () => ({ url: '/api/conversations?status=new&status=open' }),
   'POST /api/conversations': () => ({ url: '/api/conversations', body: { channel: 'form', customerId: fx.customer, subject: '表单留言' } }),
   'GET /api/conversations/:id': () => ({ url: `/api/conversations/${fx.conversation}` }),
+  'GET /api/conversations/counts': () => ({ url: '/api/conversations/counts' }),
+  'POST /api/conversations/:id/claims': async () => ({ url: `/api/conversations/${await newConversation()}/claims`, body: {} }),
   'PATCH /api/conversations/:id': async () => ({ url: `/api/conversations/${await newConversation()}`, body: { priority: 'high' } }),
   'POST /api/conversations/:id/status': async () => ({ url: `/api/conversations/${await newConversation()}/status`, body: { status: 'pending_internal' } }),
   'GET /api/conversations/:id/messages': () => ({ url: `/api/conversations/${fx.conversation}/messages` }),
@@ -488,6 +501,7 @@ const SAMPLES: Record<string, Build> = {
 
   // KPIs (docs/kpis.md): scoped in the service, so every holder of kpi.read gets an answer (their own numbers at least).
   'GET /api/kpis': () => ({ url: '/api/kpis' }),
+  'GET /api/wallboard': () => ({ url: '/api/wallboard' }),
   'GET /api/kpis/:code/values': () => ({ url: '/api/kpis/fcr/values?groupBy=agent' }),
   'GET /api/kpis/:code/conversations': () => ({ url: '/api/kpis/sla_attainment/conversations?groupBy=metric&group=first_response' }),
   'GET /api/kpis/exports': () => ({ url: '/api/kpis/exports?groupBy=team&codes=fcr,csat' }),

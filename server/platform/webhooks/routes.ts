@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { App } from '../http/app-types.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, idPage } from '../http/pagination.ts';
-import { Body, IdParams, Query } from '../http/schemas.ts';
+import { Body, IdParams, Query, Uuid } from '../http/schemas.ts';
+import { eventTypeCatalogue } from '../events/outbox.ts';
 import * as hooks from './service.ts';
 import { SIGNATURE_HEADER } from './signature.ts';
 
@@ -75,6 +76,18 @@ export function webhookRoutes(app: App): void {
     },
   );
   app.get(
+    '/api/event-types',
+    {
+      config: { access: 'webhooks.manage' },
+      schema: {
+        tags,
+        summary: '事件类型目录（Webhook 可订阅的全部领域事件）',
+        response: { 200: Type.Object({ data: Type.Array(Type.Object({ type: Type.String(), description: Type.String() }, { title: 'EventType' })) }) },
+      },
+    },
+    async () => ({ data: [...eventTypeCatalogue()].map(([type, description]) => ({ type, description })).sort((a, b) => a.type.localeCompare(b.type)) }),
+  );
+  app.get(
     '/api/webhooks/:id/deliveries',
     {
       config: { access: 'webhooks.manage' },
@@ -83,6 +96,22 @@ export function webhookRoutes(app: App): void {
     async (req) => {
       const limit = req.query.limit ?? DEFAULT_LIMIT;
       return idPage(await hooks.listDeliveries(req.ctx, req.params.id, afterIdOf(req.query.cursor), limit), limit, hooks.deliveryView);
+    },
+  );
+  app.post(
+    '/api/webhooks/:id/deliveries/:deliveryId/redeliveries',
+    {
+      config: { access: 'webhooks.manage' },
+      schema: {
+        tags,
+        summary: '重新投递一条记录的事件（新的投递任务；事件的投递编号不变）',
+        params: Body({ id: Uuid, deliveryId: Uuid }),
+        response: { 202: Type.Object({ queued: Type.Boolean() }) },
+      },
+    },
+    async (req, reply) => {
+      await hooks.redeliver(req.ctx, req.params.id, req.params.deliveryId);
+      return reply.status(202).send({ queued: true });
     },
   );
   app.post(

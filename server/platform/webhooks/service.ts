@@ -17,6 +17,8 @@ import { SIGNATURE_HEADER, sign } from './signature.ts';
 export const WebhookError = defineErrors('webhooks', {
   not_found: [404, { 'zh-CN': 'Webhook 不存在', 'zh-TW': 'Webhook 不存在', en: 'Webhook not found' }],
   unknown_event_type: [400, { 'zh-CN': '未知事件类型：{type}', 'zh-TW': '未知事件類型：{type}', en: 'Unknown event type: {type}' }],
+  delivery_not_found: [404, { 'zh-CN': '投递记录不存在', 'zh-TW': '投遞紀錄不存在', en: 'Delivery not found' }],
+  inactive: [409, { 'zh-CN': 'Webhook 已停用，请先启用再重新投递', 'zh-TW': 'Webhook 已停用，請先啟用再重新投遞', en: 'The webhook is disabled; enable it before redelivering' }],
 });
 
 declareEventTypes({
@@ -174,6 +176,24 @@ export async function listDeliveries(ctx: Ctx, webhookId: string, beforeId: stri
 export async function ping(ctx: Ctx, id: string): Promise<void> {
   await find(ctx.db, id);
   await write(ctx, (w) => scheduleJob(w, { kind: DELIVER_JOB, payload: { webhookId: id, eventId: null } }));
+}
+
+/**
+ * Sends a logged delivery's event again, as a new job with fresh attempts. An event keeps its
+ * delivery id in the headers, so a receiver that already processed it can drop the copy; a ping
+ * is simply pinged again.
+ */
+export async function redeliver(ctx: Ctx, webhookId: string, deliveryId: string): Promise<void> {
+  const hook = await find(ctx.db, webhookId);
+  const [delivery] = await ctx.db
+    .select({ eventId: webhookDeliveries.eventId })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.webhookId, webhookId)))
+    .limit(1);
+  if (!delivery) throw WebhookError('delivery_not_found');
+  // A paused webhook's job would send nothing; say so instead of queueing in vain.
+  if (!hook.active) throw WebhookError('inactive');
+  await write(ctx, (w) => scheduleJob(w, { kind: DELIVER_JOB, payload: { webhookId, eventId: delivery.eventId } }));
 }
 
 const LOGGED_ANSWER_BYTES = 2048;

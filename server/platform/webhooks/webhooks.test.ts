@@ -243,6 +243,37 @@ describe('X3 webhooks: delivery', () => {
     expect((await h.api('GET', `/api/webhooks/${hook.id}`, { as: 'admin' })).status).toBe(404);
   });
 
+  it('X3: a logged delivery is sent again on request: a new job, attempt 1, the same delivery id and body', async () => {
+    const hook = await createHook(['department.*']);
+    await createDepartment();
+    expect(await deliver()).toBe(1);
+    const [logged] = (await deliveries(hook.id)).data as Array<{ id: string }>;
+
+    const res = await h.api('POST', `/api/webhooks/${hook.id}/deliveries/${logged!.id}/redeliveries`, { as: 'admin' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ queued: true });
+    expect(await h.kefu.jobs.runDue()).toBe(1);
+    expect(received).toHaveLength(2);
+    const [first, again] = received;
+    expect(again!.headers['x-kefu-delivery']).toBe(first!.headers['x-kefu-delivery']);
+    expect(again!.headers['x-kefu-attempt']).toBe('1');
+    expect(again!.raw).toBe(first!.raw);
+    expect(verify(hook.secret, again!)).toBe(true);
+    expect((await deliveries(hook.id)).data).toHaveLength(2);
+
+    // Another webhook's delivery, or none at all, is not found; a paused webhook says why it sends nothing.
+    const other = await createHook(['*']);
+    const wrong = await h.api('POST', `/api/webhooks/${other.id}/deliveries/${logged!.id}/redeliveries`, { as: 'admin' });
+    expect(wrong.status).toBe(404);
+    expect(wrong.body.error.code).toBe('webhooks.delivery_not_found');
+    await h.api('PATCH', `/api/webhooks/${hook.id}`, { as: 'admin', body: { active: false } });
+    const jobsBefore = (await h.db.database.db.select().from(jobs).where(eq(jobs.kind, DELIVER_JOB))).length;
+    const paused = await h.api('POST', `/api/webhooks/${hook.id}/deliveries/${logged!.id}/redeliveries`, { as: 'admin' });
+    expect(paused.status).toBe(409);
+    expect(paused.body.error.code).toBe('webhooks.inactive');
+    expect((await h.db.database.db.select().from(jobs).where(eq(jobs.kind, DELIVER_JOB))).length).toBe(jobsBefore);
+  });
+
   it('X3: a ping delivers webhook.ping, signed, whatever the event types', async () => {
     const hook = await createHook(['staff.level_changed']);
     const res = await h.api('POST', `/api/webhooks/${hook.id}/pings`, { as: 'admin' });
@@ -278,6 +309,18 @@ describe('X3 webhooks: administration', () => {
     expect(patch.status).toBe(400);
     expect(patch.body.error).toMatchObject({ code: 'webhooks.unknown_event_type', field: 'eventTypes.1' });
     expect((await h.api('GET', '/api/webhooks', { as: 'admin' })).body.data).toHaveLength(1);
+  });
+
+  it('X3: the event-type catalogue lists every declared type with its description, sorted, for choosing subscriptions', async () => {
+    const res = await h.api('GET', '/api/event-types', { as: 'admin' });
+    expect(res.status).toBe(200);
+    const types = (res.body.data as Array<{ type: string; description: string }>).map((e) => e.type);
+    expect(types).toEqual([...types].sort((a, b) => a.localeCompare(b)));
+    expect(res.body.data).toContainEqual({ type: 'department.created', description: expect.any(String) });
+    expect(res.body.data).toContainEqual({ type: 'policy.published', description: expect.stringContaining('发布') });
+    // Every listed type is accepted as a subscription.
+    const hook = await createHook(types);
+    expect(hook.eventTypes).toEqual(types);
   });
 
   it('X3: the secret is shown only on create and rotate; list and detail show its preview', async () => {
@@ -345,6 +388,8 @@ describe('X3 webhooks: administration', () => {
         ['DELETE', `/api/webhooks/${hook.id}`],
         ['GET', `/api/webhooks/${hook.id}/deliveries`],
         ['POST', `/api/webhooks/${hook.id}/pings`],
+        ['POST', `/api/webhooks/${hook.id}/deliveries/${hook.id}/redeliveries`],
+        ['GET', '/api/event-types'],
       ] as const) {
         const res = await h.api(method, path, { as, ...(method === 'POST' || method === 'PATCH' ? { body } : {}) });
         expect(res.status, `${as} ${method} ${path}`).toBe(403);

@@ -56,4 +56,12 @@ export async function setLanguage(lng: Language): Promise<void> {
   await i18n.changeLanguage(lng);
 }
 
+/** The organisation's time zone (policy organisation.timezone in every preset): dates read the same wherever the browser is. */
+export const ORG_TIME_ZONE = 'Asia/Shanghai';
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short', timeZone: ORG_TIME_ZONE }).format(new Date(iso));
+}
+
 export default i18n;

@@ -1,41 +1,14 @@
-import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Col, Row, Segmented, Space, Statistic, Tag, Typography } from 'antd';
+import { useCallback, useState } from 'react';
+import { App, Card, Col, Row, Segmented, Space, Statistic, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type AgentState, type Reply } from '../api/client.ts';
+import { LoadError, useLoad } from '../api/useLoad.tsx';
 import { allows, useMe } from '../auth/session.tsx';
 import { currentLanguage } from '../i18n/index.ts';
 
 type Status = AgentState['status'];
 const STATUSES: readonly Status[] = ['online', 'busy', 'away', 'offline'];
 const STATUS_COLOURS: Record<Status, string> = { online: 'green', busy: 'orange', away: 'gold', offline: 'default' };
-
-/** Loads once and on demand; keeps the last error for the card to show. */
-function useLoad<T>(load: (signal: AbortSignal) => Promise<T>) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    const controller = new AbortController();
-    load(controller.signal)
-      .then((v) => {
-        setData(v);
-        setError(null);
-      })
-      .catch((err: unknown) => {
-        // Cancelled: left the page, or signed out (api/client.ts).
-        if (controller.signal.aborted || (err as Error).name === 'AbortError') return;
-        setError(err instanceof ApiError ? err : new ApiError(0, 'client.network', String(err)));
-      });
-    return () => controller.abort();
-  }, [load, attempt]);
-  const reload = useCallback(() => setAttempt((n) => n + 1), []);
-  return { data, setData, error, reload };
-}
-
-function LoadError({ error, onRetry }: { error: ApiError; onRetry: () => void }) {
-  const { t } = useTranslation();
-  return <Alert type="error" showIcon title={error.message} action={<Button size="small" onClick={onRetry}>{t('common.retry')}</Button>} />;
-}
 
 /** The agent's availability for routing (CH6): online takes new work, away and busy do not. */
 function MyStatus() {

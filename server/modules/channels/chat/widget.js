@@ -51,7 +51,8 @@
     reconnectTimer: null,
     retryTimer: null,
     open: false,
-    unread: 0,
+    /** The newest message shown with the panel open (kept across page loads): later replies are unread. */
+    read: load('read', null),
     queue: null,
     agentTypingUntil: 0,
     typingSentAt: 0,
@@ -122,14 +123,14 @@
   }
 
   var badge = el('span', { class: 'kf-badge', style: 'display:none' });
-  var button = el('button', { class: 'kf-btn', type: 'button', 'aria-label': title, onclick: toggle }, [document.createTextNode('💬 ' + title), badge]);
+  var button = el('button', { class: 'kf-btn', type: 'button', 'aria-label': title, 'aria-expanded': 'false', onclick: toggle }, [document.createTextNode('💬 ' + title), badge]);
   var statusLine = el('div', { class: 'kf-status', text: '' });
-  var notice = el('div', { class: 'kf-notice', style: 'display:none' });
-  var list = el('div', { class: 'kf-list', role: 'log', 'aria-live': 'polite' });
-  var typingLine = el('div', { class: 'kf-typing' });
-  var input = el('textarea', { placeholder: '请输入您的问题，Enter 发送，Shift+Enter 换行', 'aria-label': '消息', maxlength: '5000' });
+  var notice = el('div', { class: 'kf-notice', style: 'display:none', role: 'status' });
+  var list = el('div', { class: 'kf-list', role: 'log', 'aria-live': 'polite', 'aria-label': '聊天记录', tabindex: '0' });
+  var typingLine = el('div', { class: 'kf-typing', role: 'status' });
+  var input = el('textarea', { placeholder: '请输入您的问题，Enter 发送，Shift+Enter 换行', 'aria-label': '输入消息', maxlength: '5000' });
   var fileInput = el('input', { type: 'file', style: 'display:none' });
-  var attachBtn = el('button', { type: 'button', class: 'kf-plain', title: '发送附件', text: '附件' });
+  var attachBtn = el('button', { type: 'button', class: 'kf-plain', title: '发送附件', 'aria-label': '发送附件', text: '附件' });
   var sendBtn = el('button', { type: 'button', text: '发送' });
   var compose = el('div', { class: 'kf-compose' }, [input, attachBtn, sendBtn, fileInput]);
   var surveyBox = el('div', { class: 'kf-survey', style: 'display:none', role: 'region', 'aria-label': '服务评价' });
@@ -155,23 +156,64 @@
   function toggle() {
     state.open = !state.open;
     panel.style.display = state.open ? 'flex' : 'none';
-    if (!state.open) return;
-    state.unread = 0;
-    renderBadge();
+    button.setAttribute('aria-expanded', String(state.open));
+    if (!state.open) return button.focus();
+    markRead();
     if (!state.token && !state.contact) return showPrechat();
     connect();
-    input.focus();
+    if (state.view === 'chat') input.focus();
+  }
+
+  panel.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Escape' && state.open) {
+      ev.preventDefault();
+      toggle();
+    }
+  });
+
+  function markRead() {
+    var last = state.messages[state.messages.length - 1];
+    if (state.open && last && last.id !== state.read) {
+      state.read = last.id;
+      save('read', state.read);
+    }
+    renderBadge();
   }
 
   function renderBadge() {
-    badge.textContent = String(state.unread);
-    badge.style.display = state.unread > 0 ? 'inline-block' : 'none';
+    var read = state.read;
+    var unread = state.messages.filter(function (m) { return m.author !== 'customer' && (!read || m.id > read); }).length;
+    badge.textContent = String(unread);
+    badge.style.display = unread > 0 ? 'inline-block' : 'none';
+    button.setAttribute('aria-label', unread > 0 ? title + '（' + unread + ' 条新消息）' : title);
   }
 
+  var fieldSeq = 0;
+  /** A labelled control: the label is tied to it by id (inside the shadow root), so screen readers and clicks find it. */
   function field(label, name, type, value, extra) {
-    var attrs = { name: name, type: type || 'text', value: value || '' };
+    var id = 'kf-f' + ++fieldSeq;
+    var attrs = { id: id, name: name };
+    if (type !== 'textarea') attrs.type = type || 'text';
     Object.keys(extra || {}).forEach(function (k) { attrs[k] = extra[k]; });
-    return [el('label', { text: label }), el('input', attrs)];
+    var control = el(type === 'textarea' ? 'textarea' : 'input', attrs);
+    control.value = value || '';
+    return [el('label', { text: label, for: id }), control];
+  }
+
+  /** Shows a form's problem in Chinese (the browser's own bubbles follow its UI language): on the field at fault, read out, focused. */
+  function invalid(form, err, name, text) {
+    Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (n) { n.removeAttribute('aria-invalid'); });
+    err.textContent = text;
+    var node = name && form.querySelector('[name="' + name + '"]');
+    if (node) {
+      node.setAttribute('aria-invalid', 'true');
+      node.setAttribute('aria-describedby', err.id);
+      node.focus();
+    }
+  }
+
+  function errorLine() {
+    return el('div', { class: 'kf-err', role: 'alert', id: 'kf-err' + ++fieldSeq });
   }
 
   function showForm(nodes) {
@@ -180,12 +222,15 @@
     nodes.forEach(function (n) { formView.appendChild(n); });
     chatView.style.display = 'none';
     formView.style.display = 'block';
+    var first = formView.querySelector('input,textarea');
+    if (first) first.focus();
   }
 
   function showChat() {
     state.view = 'chat';
     formView.style.display = 'none';
     chatView.style.display = 'flex';
+    input.focus();
   }
 
   function valueOf(form, name) {
@@ -196,15 +241,16 @@
   var PHONE = /^\+?[0-9][0-9 \-]{4,18}[0-9]$/;
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+  /** [field, message] of the first bad contact detail, or null. */
   function contactError(c) {
-    if (c.phone && !PHONE.test(c.phone)) return '手机号格式不正确';
-    if (c.email && !EMAIL.test(c.email)) return '邮箱格式不正确';
-    return '';
+    if (c.phone && !PHONE.test(c.phone)) return ['phone', '手机号格式不正确'];
+    if (c.email && !EMAIL.test(c.email)) return ['email', '邮箱格式不正确'];
+    return null;
   }
 
   function showPrechat() {
-    var err = el('div', { class: 'kf-err' });
-    var form = el('form', {}, [el('p', { text: '您好！留下联系方式便于我们回访（均可不填）。' })]
+    var err = errorLine();
+    var form = el('form', { novalidate: '' }, [el('p', { text: '您好！留下联系方式便于我们回访（均可不填）。' })]
       .concat(field('称呼', 'name', 'text', '', { maxlength: '50', autocomplete: 'name' }))
       .concat(field('手机号', 'phone', 'tel', '', { maxlength: '20', autocomplete: 'tel' }))
       .concat(field('邮箱', 'email', 'email', '', { maxlength: '200', autocomplete: 'email' }))
@@ -213,7 +259,7 @@
       ev.preventDefault();
       var c = { name: valueOf(form, 'name'), phone: valueOf(form, 'phone'), email: valueOf(form, 'email') };
       var problem = contactError(c);
-      if (problem) return (err.textContent = problem);
+      if (problem) return invalid(form, err, problem[0], problem[1]);
       start(c);
     });
     showForm([form]);
@@ -224,26 +270,26 @@
     save('contact', contact);
     showChat();
     connect();
-    input.focus();
   }
 
   function showLeaveMessage() {
     var c = state.contact || {};
-    var err = el('div', { class: 'kf-err' });
-    var form = el('form', {}, [el('p', { text: (state.queue && state.queue.text) || '请留下您的问题和联系方式，我们会尽快回复。' })]
-      .concat(field('称呼', 'name', 'text', c.name, { maxlength: '50' }))
-      .concat(field('手机号', 'phone', 'tel', c.phone, { maxlength: '20' }))
-      .concat(field('邮箱', 'email', 'email', c.email, { maxlength: '200' }))
-      .concat([el('label', { text: '留言内容' }), el('textarea', { name: 'body', maxlength: '5000', required: '' })])
+    var err = errorLine();
+    var form = el('form', { novalidate: '' }, [el('p', { text: (state.queue && state.queue.text) || '请留下您的问题和联系方式，我们会尽快回复。' })]
+      .concat(field('留言内容（必填）', 'body', 'textarea', '', { maxlength: '5000', required: '', 'aria-required': 'true' }))
+      .concat([el('p', { text: '手机号、邮箱至少填写一项，便于我们回复您。', style: 'margin:10px 0 0;font-size:12px' })])
+      .concat(field('称呼', 'name', 'text', c.name, { maxlength: '50', autocomplete: 'name' }))
+      .concat(field('手机号', 'phone', 'tel', c.phone, { maxlength: '20', autocomplete: 'tel' }))
+      .concat(field('邮箱', 'email', 'email', c.email, { maxlength: '200', autocomplete: 'email' }))
       .concat([err, el('div', { class: 'kf-actions' }, [el('button', { type: 'submit', text: '提交留言' }), el('button', { type: 'button', class: 'kf-plain', text: '返回', onclick: showChat })])]));
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var body = valueOf(form, 'body');
       var contact = { name: valueOf(form, 'name'), phone: valueOf(form, 'phone'), email: valueOf(form, 'email') };
-      if (!body) return (err.textContent = '请填写留言内容');
-      if (!contact.phone && !contact.email) return (err.textContent = '请至少留下手机号或邮箱，便于我们联系您');
+      if (!body) return invalid(form, err, 'body', '请填写留言内容');
+      if (!contact.phone && !contact.email) return invalid(form, err, 'phone', '请至少留下手机号或邮箱，便于我们联系您');
       var problem = contactError(contact);
-      if (problem) return (err.textContent = problem);
+      if (problem) return invalid(form, err, problem[0], problem[1]);
       state.contact = contact;
       save('contact', contact);
       enqueue({ type: 'leave_message', body: body, name: contact.name, phone: contact.phone, email: contact.email });
@@ -289,15 +335,26 @@
     return row;
   }
 
+  /** Rows on screen by key; kept across renders so the live log announces only what is new. */
+  var rows = {};
+
   function render() {
     var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.textContent = '';
+    var wanted = [];
     if (state.messages.length === 0 && state.outbox.length === 0 && state.failed.length === 0) {
-      list.appendChild(el('div', { class: 'kf-row sys' }, [el('div', { class: 'kf-bubble', text: '您好，请问有什么可以帮您？' })]));
+      wanted.push(['greeting', function () { return el('div', { class: 'kf-row sys' }, [el('div', { class: 'kf-bubble', text: '您好，请问有什么可以帮您？' })]); }]);
     }
-    state.messages.forEach(function (m) { list.appendChild(bubble(m, false)); });
-    state.failed.forEach(function (f) { list.appendChild(bubble({ author: 'customer', body: f.body }, false, f.reason)); });
-    state.outbox.forEach(function (o) { list.appendChild(bubble({ author: 'customer', body: o.body, attachments: o.files }, true)); });
+    state.messages.forEach(function (m) { wanted.push(['m:' + m.id, function () { return bubble(m, false); }]); });
+    state.failed.forEach(function (f) { wanted.push(['f:' + f.clientId, function () { return bubble({ author: 'customer', body: f.body }, false, f.reason); }]); });
+    state.outbox.forEach(function (o) { wanted.push(['o:' + o.clientId, function () { return bubble({ author: 'customer', body: o.body, attachments: o.files }, true); }]); });
+    var next = {};
+    wanted.forEach(function (w, i) {
+      var node = rows[w[0]] || w[1]();
+      next[w[0]] = node;
+      if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+    });
+    Object.keys(rows).forEach(function (k) { if (!next[k]) rows[k].remove(); });
+    rows = next;
     if (atBottom || state.outbox.length) list.scrollTop = list.scrollHeight;
     attachBtn.disabled = !state.conversation || state.conversation.status === 'closed';
     attachBtn.title = attachBtn.disabled ? '请先发送一条消息，再上传附件' : '发送附件';
@@ -313,10 +370,7 @@
     state.lastSeen = state.messages[state.messages.length - 1].id;
     var fromAgent = fresh.filter(function (m) { return m.author !== 'customer'; });
     if (fromAgent.length) state.agentTypingUntil = 0;
-    if (!state.open) {
-      state.unread += fromAgent.length;
-      renderBadge();
-    }
+    markRead();
     render();
     renderTyping();
   }
@@ -329,40 +383,49 @@
     setTimeout(renderNotice, 5100);
   }
 
+  /** What the notice says now, so that an unchanged one is not rewritten (and read out) after every frame. */
+  var noticeShown = null;
+
   function renderNotice() {
     var q = state.queue;
     var c = state.conversation;
-    notice.textContent = '';
     var text = '';
     if (Date.now() < flashed.until) text = flashed.text;
+    else if (!state.ready && offline()) text = '网络已断开。恢复后将自动重新连接，未发出的消息会自动补发。';
     else if (!state.ready) text = state.attempt > 0 ? '连接已断开，正在重新连接…' : '正在连接…';
     else if (c && c.status === 'closed') text = '本次会话已结束。如还需帮助，发送新消息即可开始新的咨询。';
     else if (c && c.status === 'resolved') text = '客服已将问题标记为已解决。如仍有疑问，请直接回复。';
+    else if (c && c.leftMessage && !c.assigned) text = '您的留言已提交，客服会尽快通过您留下的联系方式回复您。';
     else if (q) text = q.text;
+    var offer = !!(q && text === q.text && state.ready && q.leaveMessage);
+    var shown = text + (offer ? '|留言' : '');
+    // Rebuilding the same notice would read it out again and take the focus off its 留言 button.
+    if (shown === noticeShown) return;
+    noticeShown = shown;
+    notice.textContent = '';
     if (!text) return (notice.style.display = 'none');
     notice.style.display = 'block';
     notice.appendChild(document.createTextNode(text));
-    if (text === (q && q.text) && state.ready && q.leaveMessage) notice.appendChild(el('button', { type: 'button', text: '留言', onclick: showLeaveMessage }));
+    if (offer) notice.appendChild(el('button', { type: 'button', text: '留言', onclick: showLeaveMessage }));
   }
 
   function renderStatus() {
     var c = state.conversation;
-    statusLine.textContent = !state.ready ? '连接中…' : c && c.assigned && c.status !== 'closed' ? '客服已接入' : state.queue && state.queue.reason === 'no_agent_online' ? '客服不在线' : '在线';
+    statusLine.textContent = !state.ready ? (offline() ? '网络已断开' : '连接中…') : c && c.assigned && c.status !== 'closed' ? '客服已接入' : state.queue && state.queue.reason === 'no_agent_online' ? '客服不在线' : '在线';
   }
 
   function renderTyping() {
-    var on = Date.now() < state.agentTypingUntil;
-    typingLine.textContent = on ? '客服正在输入…' : '';
+    var text = Date.now() < state.agentTypingUntil ? '客服正在输入…' : '';
+    // Rewriting the same words would have the live region read them out again every second.
+    if (typingLine.textContent !== text) typingLine.textContent = text;
   }
 
   // ---------- survey (result confirmation and rating) ----------
 
   function radios(name, legend, options) {
     var set = el('fieldset', {}, [el('legend', { text: legend })]);
-    options.forEach(function (o, i) {
-      var input = el('input', { type: 'radio', name: name, value: o[0] });
-      if (i === 0) input.required = true;
-      set.appendChild(el('label', {}, [input, document.createTextNode(' ' + o[1])]));
+    options.forEach(function (o) {
+      set.appendChild(el('label', {}, [el('input', { type: 'radio', name: name, value: o[0] }), document.createTextNode(' ' + o[1])]));
     });
     return set;
   }
@@ -372,41 +435,58 @@
     return node ? node.value : null;
   }
 
+  /** The error line of the survey form on screen, while its answer is on the way. */
+  var surveySending = null;
+
   function renderSurvey() {
     var s = state.survey;
-    surveyBox.textContent = '';
     if (state.surveyThanks) {
+      surveyBox.textContent = '';
+      surveyBox.removeAttribute('data-survey');
       surveyBox.style.display = 'block';
       surveyBox.appendChild(el('div', { role: 'status', text: state.surveyThanks }));
       return;
     }
-    if (!s || s.answered || new Date(s.expiresAt).getTime() <= Date.now()) return (surveyBox.style.display = 'none');
+    if (!s || s.answered || new Date(s.expiresAt).getTime() <= Date.now()) {
+      surveyBox.textContent = '';
+      surveyBox.removeAttribute('data-survey');
+      return (surveyBox.style.display = 'none');
+    }
+    // Asked again after a reconnect: the form being filled in stays as it is.
+    if (surveyBox.getAttribute('data-survey') === s.id) return;
+    surveyBox.textContent = '';
+    surveyBox.setAttribute('data-survey', s.id);
     var scores = [['5', '5 分 非常满意'], ['4', '4 分 满意'], ['3', '3 分 一般'], ['2', '2 分 不满意'], ['1', '1 分 非常不满意']];
     var nps = [];
     for (var i = 10; i >= 0; i--) nps.push([String(i), String(i)]);
-    var err = el('div', { class: 'kf-err' });
-    var form = el('form', {}, [
+    var err = errorLine();
+    var form = el('form', { novalidate: '' }, [
       radios('solved', '问题是否已解决？', [['yes', '已解决'], ['no', '未解决']]),
-      radios('satisfied', '您对本次服务是否满意？', [['yes', '满意'], ['no', '不满意']]),
       radios('csat', '请为本次服务打分', scores),
+      radios('satisfied', '您对本次服务是否满意？（选填）', [['yes', '满意'], ['no', '不满意']]),
     ]);
-    if (s.npsEnabled) {
-      var npsSet = radios('nps', '您有多大可能向亲友推荐我们？（0–10 分，选填）', nps);
-      npsSet.querySelector('input').required = false;
-      form.appendChild(npsSet);
-    }
-    form.appendChild(el('textarea', { name: 'comment', maxlength: '1000', 'aria-label': '意见或建议（选填）', placeholder: '意见或建议（选填）；未解决请说明原因' }));
+    if (s.npsEnabled) form.appendChild(radios('nps', '您有多大可能向亲友推荐我们？（0–10 分，选填）', nps));
+    field('意见或建议（选填；未解决请说明原因）', 'comment', 'textarea', '', { maxlength: '1000' }).forEach(function (n) { form.appendChild(n); });
     form.appendChild(err);
     form.appendChild(el('button', { type: 'submit', text: '提交评价' }));
-    form.appendChild(el('button', { type: 'button', class: 'kf-plain', text: '稍后再说', onclick: function () { surveyBox.style.display = 'none'; } }));
+    form.appendChild(el('button', { type: 'button', class: 'kf-plain', text: '稍后再说', onclick: function () { surveyBox.style.display = 'none'; input.focus(); } }));
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
+      var solved = picked(form, 'solved');
+      var csat = picked(form, 'csat');
+      if (!solved) return invalid(form, err, 'solved', '请选择问题是否已解决');
+      if (!csat) return invalid(form, err, 'csat', '请为本次服务打分');
+      invalid(form, err, null, '');
       if (!state.ready) return (err.textContent = '连接已断开，请稍后再提交');
-      var f = { type: 'survey_response', surveyId: s.id, solved: picked(form, 'solved') === 'yes', satisfied: picked(form, 'satisfied') === 'yes', csat: Number(picked(form, 'csat')) };
+      // Only what was chosen is sent: an unanswered question must not count as a "no".
+      var f = { type: 'survey_response', surveyId: s.id, solved: solved === 'yes', csat: Number(csat) };
+      var satisfied = picked(form, 'satisfied');
+      if (satisfied) f.satisfied = satisfied === 'yes';
       var n = picked(form, 'nps');
       if (n !== null) f.nps = Number(n);
       var comment = valueOf(form, 'comment');
       if (comment) f.comment = comment;
+      surveySending = err;
       sendFrame(f);
       err.textContent = '提交中…';
     });
@@ -416,6 +496,7 @@
   }
 
   function surveyAnswered(effect) {
+    surveySending = null;
     state.survey = null;
     state.surveyThanks = effect === 'reopened' ? '感谢反馈，我们已重新处理您的问题，客服会尽快回复您。' : '感谢您的评价！';
     renderSurvey();
@@ -427,8 +508,13 @@
 
   // ---------- connection ----------
 
+  function offline() {
+    return navigator.onLine === false;
+  }
+
   function connect() {
-    if (state.ws || !window.WebSocket) return;
+    // Without a network the attempt can only fail; the 'online' event brings the next one.
+    if (state.ws || !window.WebSocket || offline()) return;
     clearTimeout(state.reconnectTimer);
     var ws = new WebSocket(wsUrl);
     state.ws = ws;
@@ -443,6 +529,7 @@
       ws.send(JSON.stringify(hello));
     };
     ws.onmessage = function (ev) {
+      if (state.ws !== ws) return;
       var f;
       try {
         f = JSON.parse(ev.data);
@@ -452,16 +539,38 @@
       onFrame(f);
     };
     ws.onclose = function () {
+      // A socket given up on (network lost) may report its end after its successor opened.
+      if (state.ws !== ws) return;
       state.ws = null;
       state.ready = false;
       renderNotice();
       renderStatus();
+      if (offline()) return;
       // Backoff with jitter: 1 s, 2 s, 4 s … up to 30 s, so a restarted server is not stampeded.
       var delay = Math.min(30000, 1000 * Math.pow(2, state.attempt)) * (0.5 + Math.random() / 2);
       state.attempt += 1;
       state.reconnectTimer = setTimeout(connect, delay);
     };
   }
+
+  // A lost network leaves a socket hanging until a heartbeat fails, with messages written meanwhile
+  // vanishing into it; give it up at once so they wait visibly in the outbox, and come back at once.
+  window.addEventListener('offline', function () {
+    var ws = state.ws;
+    if (!ws) return;
+    state.ws = null;
+    state.ready = false;
+    ws.close();
+    renderNotice();
+    renderStatus();
+  });
+  window.addEventListener('online', function () {
+    if (!state.token && !state.outbox.length && !(state.open && state.contact)) return;
+    state.attempt = 0;
+    clearTimeout(state.reconnectTimer);
+    connect();
+    renderNotice();
+  });
 
   function sendFrame(f) {
     if (state.ws && state.ready && state.ws.readyState === 1) state.ws.send(JSON.stringify(f));
@@ -502,7 +611,7 @@
       return false;
     });
     save('outbox', state.outbox);
-    if (entry && failure) state.failed.push({ body: entry.body, reason: failure });
+    if (entry && failure) state.failed.push({ clientId: clientId, body: entry.body, reason: failure });
     if (entry && ack) {
       addMessages([{ id: ack.messageId, conversationId: ack.conversationId, author: 'customer', body: entry.body, clientId: clientId, attachments: entry.files || [], createdAt: new Date().toISOString() }]);
     }
@@ -560,7 +669,10 @@
           if (state.ws) state.ws.close();
         } else if (f.clientId && !f.retry) settle(f.clientId, f.message);
         else if (f.clientId) scheduleRetry();
-        else flash(f.message);
+        else if (surveySending && /^survey\./.test(f.code)) {
+          surveySending.textContent = f.message;
+          surveySending = null;
+        } else flash(f.message);
         break;
     }
     renderNotice();
@@ -589,7 +701,10 @@
     state.typingSentAt = 0;
   }
 
-  sendBtn.addEventListener('click', send);
+  sendBtn.addEventListener('click', function () {
+    send();
+    input.focus();
+  });
   input.addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) {
       ev.preventDefault();

@@ -1,0 +1,308 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { eq } from 'drizzle-orm';
+import { openDatabase } from '../../server/db/client.ts';
+import { newId } from '../../server/db/columns.ts';
+import { conversations, queues } from '../../server/modules/conversations/schema.ts';
+import { customers } from '../../server/modules/customers/schema.ts';
+import { staff } from '../../server/modules/org/schema.ts';
+import { inBrowser, launchChromium, noBrowser } from '../support/browser.ts';
+import { http, kefuEnv, killAll, loginOver, removeTempDirs, runKefu, startKefu, tempDataDir, type Server } from '../support/process.ts';
+import { DEMO_PASSWORD } from '../support/kefu.ts';
+import { Peer } from '../support/socket.ts';
+
+/**
+ * Issue 5 §3 and §10: the agent workspace in Chromium against a real `kefu start` (call-center
+ * demo). Customers chat over the widget's own protocol (/api/chat/ws, docs/chat-widget.md); the
+ * volume test seeds 10 000 conversations with SQL into the data directory before the server starts.
+ */
+if (noBrowser) console.warn(`test/e2e/workspace.test.ts: ${noBrowser}`);
+
+const VOLUME = 10_000;
+
+describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
+  let server: Server;
+  let browser: Browser;
+  /** The oldest of the seeded conversations: the last row of engineer1's list. */
+  let oldestSeeded = '';
+  const tokens: Record<string, string> = {};
+  const peers: Peer[] = [];
+  const run = (name: string, body: Parameters<typeof inBrowser>[3]) => inBrowser(browser, server.url, name, body);
+  const api = <T = any,>(as: string, method: string, url: string, body?: unknown) => http<T>(server.url, method, url, { token: tokens[as], body });
+
+  /** 10 000 open conversations of engineer1 (their own team, so nobody else's inbox changes). */
+  async function seedVolume(dataDir: string) {
+    const database = await openDatabase({ dataDir });
+    try {
+      const db = database.db;
+      const [engineer] = await db.select().from(staff).where(eq(staff.username, 'engineer1'));
+      const [queue] = await db.select().from(queues).where(eq(queues.code, 'online'));
+      const now = new Date();
+      const customerId = newId();
+      await db.insert(customers).values({ id: customerId, kind: 'person', name: '批量客户', phones: [], emails: [], addresses: [], tags: [], createdAt: now, updatedAt: now });
+      const ids: string[] = [];
+      for (let start = 0; start < VOLUME; start += 1000) {
+        const rows = Array.from({ length: 1000 }, (_, i) => {
+          const id = newId();
+          ids.push(id);
+          return {
+            id,
+            channel: 'email',
+            status: 'open',
+            priority: 'normal',
+            subject: `批量会话 ${start + i + 1}`,
+            customerId,
+            queueId: queue!.id,
+            assigneeId: engineer!.id,
+            teamId: engineer!.teamId,
+            tags: [],
+            supportLevel: 1,
+            intake: {},
+            leftMessage: false,
+            createdAt: now,
+            updatedAt: now,
+            assignedAt: now,
+            reopenCount: 0,
+            handlingMs: 0,
+          };
+        });
+        await db.insert(conversations).values(rows);
+      }
+      oldestSeeded = ids.sort()[0]!;
+    } finally {
+      await database.close();
+    }
+  }
+
+  beforeAll(async () => {
+    const dataDir = tempDataDir();
+    const env = kefuEnv({ KEFU_DATA_DIR: dataDir, KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD });
+    const init = await runKefu(['init', '--preset', 'call-center'], env);
+    expect(init.code, init.stderr).toBe(0);
+    await seedVolume(dataDir);
+    server = await startKefu(env);
+    browser = await launchChromium();
+    for (const u of ['admin', 'agent1', 'lead1']) tokens[u] = await loginOver(server.url, u, DEMO_PASSWORD);
+  }, 180_000);
+  afterAll(async () => {
+    for (const p of peers) p.ws.close();
+    await browser?.close();
+    await killAll();
+    removeTempDirs();
+  });
+
+  /** Waits for the page to get there; the limit only guards against a hang on a busy machine. */
+  const eventually = <T,>(read: () => T | Promise<T>, timeout = 20_000) => expect.poll(read, { timeout });
+
+  async function signIn(page: Page, expectHttpError: (status: number, path: string) => void, username: string, path = '/console/workspace') {
+    // The login page first asks whether a session exists.
+    expectHttpError(401, '/api/auth/me');
+    await page.goto('/console/login');
+    await page.getByLabel('用户名').fill(username);
+    await page.getByLabel('密码').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.waitForURL(/\/console\/?$/);
+    await page.goto(path);
+    await page.getByTestId('inbox-list').waitFor();
+  }
+
+  /** A web-chat customer speaking the widget's protocol. */
+  async function customer(name: string, phone: string): Promise<Peer> {
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/chat/ws`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const peer = new Peer(ws);
+    peers.push(peer);
+    peer.send({ type: 'hello', name, phone });
+    await peer.next((f) => f.type === 'welcome');
+    return peer;
+  }
+
+  async function say(peer: Peer, body: string): Promise<string> {
+    const clientId = newId();
+    peer.send({ type: 'message', clientId, body });
+    const ack = await peer.next((f) => f.type === 'ack' && f.clientId === clientId);
+    return ack.conversationId as string;
+  }
+
+  const row = (page: Page, id: string) => page.locator(`[data-testid="inbox-row"][data-conversation-id="${id}"]`);
+  const messageList = (page: Page) => page.getByTestId('message-list');
+  const replyBox = (page: Page) => page.getByTestId('reply-box').getByRole('textbox');
+
+  it('issue 5 §3 / CH2: a customer’s chat appears in the inbox live, new messages show live, the reply (Ctrl+Enter) reaches the customer and a note never does', async () => {
+    await run('workspace live chat', async ({ page, expectHttpError }) => {
+      await signIn(page, expectHttpError, 'agent1');
+      // Online from the workspace header: routing gives the agent the next chat.
+      await page.getByTestId('agent-status').getByText('在线', { exact: true }).click();
+      await eventually(async () => (await api('agent1', 'GET', '/api/agent-states/me')).body.status).toBe('online');
+      await eventually(() => page.getByTestId('count-mine').innerText()).toBe('0');
+
+      const peer = await customer('李女士', '13900001111');
+      const conversationId = await say(peer, '我的订单还没发货');
+      await eventually(() => row(page, conversationId).count()).toBe(1);
+      await eventually(() => page.getByTestId('count-mine').innerText()).toBe('1');
+      await expect(row(page, conversationId).innerText()).resolves.toContain('李女士');
+
+      await row(page, conversationId).click();
+      await eventually(() => messageList(page).innerText()).toContain('我的订单还没发货');
+      expect(new URL(page.url()).searchParams.get('c')).toBe(conversationId);
+
+      // The customer types, then writes again: both show without a reload.
+      peer.send({ type: 'typing', on: true });
+      await eventually(() => page.getByTestId('customer-typing').count()).toBe(1);
+      await say(peer, '订单号 SO-1001');
+      await eventually(() => messageList(page).innerText()).toContain('订单号 SO-1001');
+      await eventually(() => page.getByTestId('customer-typing').count()).toBe(0);
+
+      // Reply with Ctrl+Enter: the customer receives it.
+      await replyBox(page).fill('您好，我来帮您查询物流');
+      await replyBox(page).press('Control+Enter');
+      const reply = await peer.next((f) => f.type === 'message' && f.message.author === 'agent');
+      expect(reply.message.body).toBe('您好，我来帮您查询物流');
+      await eventually(() => replyBox(page).inputValue()).toBe('');
+      await eventually(() => page.getByTestId('conversation-status').innerText()).toBe('处理中');
+
+      // An internal note: shown as a note, never sent to the customer.
+      await page.getByTestId('reply-box').getByText('内部备注', { exact: true }).click();
+      await eventually(() => page.getByTestId('reply-box').getAttribute('data-mode')).toBe('note');
+      await replyBox(page).fill('客户情绪急，优先处理');
+      await replyBox(page).press('Control+Enter');
+      const note = messageList(page).locator('[data-testid="message"][data-author="note"]');
+      await eventually(() => note.innerText()).toContain('客户情绪急，优先处理');
+      expect(await note.innerText()).toContain('内部备注');
+      // A later reply reaches the customer after the note would have (events arrive in commit order).
+      await page.getByTestId('reply-box').getByText('回复客户', { exact: true }).click();
+      await replyBox(page).fill('已为您加急');
+      await replyBox(page).press('Control+Enter');
+      await peer.next((f) => f.type === 'message' && f.message.body === '已为您加急');
+      expect(peer.of('message').map((f) => f.message.body)).not.toContain('客户情绪急，优先处理');
+      expect(peer.of('message').some((f) => f.message.author === 'note')).toBe(false);
+    });
+  });
+
+  it('issue 5 §3 / CH7: a transfer with its note moves the conversation out of the agent’s “mine” list', async () => {
+    const target = (await http(server.url, 'GET', '/api/auth/me', { token: await loginOver(server.url, 'agent2', DEMO_PASSWORD) })).body as { id: string; displayName: string };
+    expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
+    const peer = await customer('周先生', '13700002222');
+    const conversationId = await say(peer, '想换货');
+    expect((await api('agent1', 'GET', `/api/conversations/${conversationId}`)).body.assigneeId).not.toBeNull();
+
+    await run('workspace transfer', async ({ page, expectHttpError }) => {
+      await signIn(page, expectHttpError, 'agent1', `/console/workspace?c=${conversationId}`);
+      await eventually(() => row(page, conversationId).count()).toBe(1);
+      await eventually(() => page.getByTestId('count-mine').innerText()).toMatch(/^\d+$/);
+      const before = Number(await page.getByTestId('count-mine').innerText());
+      await page.getByTestId('more-actions').click();
+      await page.getByRole('menuitem', { name: '转交' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('combobox', { name: '坐席' }).click();
+      await page.locator('.ant-select-dropdown').getByText(target.displayName, { exact: false }).first().click();
+      // The note is required: the server needs the reason for the next agent.
+      await dialog.getByRole('button', { name: /转\s*交/ }).click();
+      await eventually(() => dialog.getByText('请填写说明').count()).toBe(1);
+      await dialog.getByLabel('说明').fill('客户要求换货，转交售后熟手');
+      await dialog.getByRole('button', { name: /转\s*交/ }).click();
+      await eventually(() => row(page, conversationId).count()).toBe(0);
+      await eventually(() => page.getByTestId('count-mine').innerText()).toBe(String(before - 1));
+    });
+    expect((await api('lead1', 'GET', `/api/conversations/${conversationId}`)).body.assigneeId).toBe(target.id);
+  });
+
+  it('issue 5 §3 / C4: the customer panel shows the phone masked; revealing asks for a reason and shows the clear number', async () => {
+    const created = await api('lead1', 'POST', '/api/customers', { kind: 'person', name: '赵女士', phones: ['13612345678'] });
+    expect(created.status).toBe(201);
+    const conv = await api('lead1', 'POST', '/api/conversations', { channel: 'phone', customerId: created.body.id, subject: '来电咨询保修', assignToSelf: true });
+    expect(conv.status).toBe(201);
+
+    await run('workspace reveal', async ({ page, expectHttpError }) => {
+      await signIn(page, expectHttpError, 'lead1', `/console/workspace?c=${conv.body.id}`);
+      const panel = page.getByTestId('customer-panel');
+      await eventually(() => panel.getByTestId('masked-phones.0').innerText()).toMatch(/^136\*+5678$|^136.*5678$/);
+      expect(await panel.getByTestId('masked-phones.0').innerText()).not.toBe('13612345678');
+      await panel.getByRole('button', { name: '查看手机 1原文' }).click();
+      const dialog = page.getByRole('dialog');
+      await eventually(() => dialog.innerText()).toContain('查看手机 1原文');
+      // The reason field takes the focus when the dialog is ready.
+      await eventually(() => dialog.getByLabel('查看原因').evaluate((el) => el === document.activeElement)).toBe(true);
+      await dialog.getByRole('button', { name: /查\s*看/ }).click();
+      await eventually(() => dialog.getByText('请填写查看原因（至少两个字）').count()).toBe(1);
+      await dialog.getByLabel('查看原因').fill('回拨客户确认保修地址');
+      await dialog.getByRole('button', { name: /查\s*看/ }).click();
+      await eventually(() => panel.getByTestId('clear-phones.0').innerText()).toContain('13612345678');
+    });
+    const audit = await api('admin', 'GET', `/api/audit?entityType=customer&entityId=${created.body.id}`);
+    expect(JSON.stringify(audit.body)).toContain('回拨客户确认保修地址');
+  });
+
+  it('issue 5 §3 / CH8 / CH5: a canned reply is inserted with its variables filled; resolving asks for the problem record the problem type requires', async () => {
+    expect((await api('agent1', 'POST', '/api/canned-replies', { scope: 'personal', title: '问候语', body: '{customer.name}您好，请问有什么可以帮您？' })).status).toBe(201);
+    expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
+    const peer = await customer('钱女士', '13500003333');
+    const conversationId = await say(peer, '想办理退货');
+
+    await run('workspace canned and intake', async ({ page, expectHttpError }) => {
+      await signIn(page, expectHttpError, 'agent1', `/console/workspace?c=${conversationId}`);
+      await eventually(() => messageList(page).innerText()).toContain('想办理退货');
+      await page.getByTestId('reply-box').getByRole('combobox', { name: '快捷回复' }).click();
+      await page.locator('.ant-select-dropdown:visible').getByText('问候语').click();
+      await eventually(() => replyBox(page).inputValue()).toBe('钱女士您好，请问有什么可以帮您？');
+      await replyBox(page).press('Control+Enter');
+      await peer.next((f) => f.type === 'message' && f.message.body === '钱女士您好，请问有什么可以帮您？');
+
+      // Resolving without a problem type: the server refuses, the problem record opens at the field.
+      expectHttpError(422, `/api/conversations/${conversationId}/status`);
+      await page.getByTestId('resolve').click();
+      const intake = page.getByTestId('intake-form');
+      await eventually(() => intake.innerText()).toContain('解决前须选择问题类型');
+      await intake.getByRole('combobox', { name: '问题类型' }).click();
+      await page.locator('.ant-select-dropdown:visible').getByText('业务办理').click();
+      // 业务办理 requires the order number and a description.
+      await intake.getByRole('button', { name: '保存问题记录' }).click();
+      await eventually(() => intake.innerText()).toContain('请填写订单号');
+      await intake.getByLabel('订单号').fill('SO-2024-0001');
+      await intake.getByLabel('问题描述').fill('客户申请七天无理由退货');
+      await intake.getByRole('button', { name: '保存问题记录' }).click();
+      await eventually(async () => (await api('agent1', 'GET', `/api/conversations/${conversationId}`)).body.intake.orderNumber).toBe('SO-2024-0001');
+      await page.getByTestId('resolve').click();
+      await eventually(() => page.getByTestId('conversation-status').innerText()).toBe('已解决');
+    });
+  });
+
+  it('issue 5 §10: a list of 10 000 conversations scrolls to its end with only a window of rows in the page', async () => {
+    await run('workspace 10k', async ({ page, expectHttpError }) => {
+      await signIn(page, expectHttpError, 'engineer1');
+      await eventually(() => page.getByTestId('count-mine').innerText()).toBe(String(VOLUME));
+      const list = page.getByTestId('inbox-list');
+      await eventually(() => page.getByTestId('inbox-row').count()).toBeGreaterThan(5);
+
+      // Keyboard: a row opens, Alt+↓ moves to the next conversation.
+      const first = page.getByTestId('inbox-row').first();
+      const firstId = await first.getAttribute('data-conversation-id');
+      await first.click();
+      await eventually(() => new URL(page.url()).searchParams.get('c')).toBe(firstId);
+      await eventually(() => first.getAttribute('aria-selected')).toBe('true');
+      await first.focus();
+      await page.keyboard.press('Alt+ArrowDown');
+      await eventually(() => new URL(page.url()).searchParams.get('c')).not.toBe(firstId);
+      // "?" lists the shortcuts; it toggles.
+      await page.keyboard.press('?');
+      await eventually(() => page.getByTestId('shortcut-help').innerText()).toContain('Ctrl + Enter');
+      expect(await page.getByTestId('shortcut-help').innerText()).toContain('写内部备注');
+      await page.keyboard.press('?');
+      await eventually(() => page.getByTestId('shortcut-help').isVisible()).toBe(false);
+
+      // Scroll to the end, page after page from the server, until the oldest conversation shows.
+      await eventually(
+        async () => {
+          await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+          return row(page, oldestSeeded).count();
+        },
+        120_000,
+      ).toBe(1);
+      expect(await list.getAttribute('aria-rowcount')).toBe(String(VOLUME));
+      const inDom = await page.getByTestId('inbox-row').count();
+      expect(inDom).toBeGreaterThan(5);
+      expect(inDom).toBeLessThan(80);
+    });
+  }, 180_000);
+});

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { inBrowser, launchChromium, type BrowserTest } from './browser.ts';
+import { http, kefuEnv, killAll, loginOver, removeTempDirs, startKefu, tempDataDir, type Server } from './process.ts';
+import { DEMO_PASSWORD } from './kefu.ts';
+
+/**
+ * The shared frame of the console's browser tests: one `kefu start` (call-center preset with its
+ * demo staff, on its own data directory) and one Chromium per file. Call it inside `describe`; the
+ * server and the browser exist from the file's first beforeAll on.
+ */
+export function consoleSuite(env: Record<string, string> = {}) {
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  const started = () => {
+    if (!server || !browser) throw new Error('consoleSuite: used before its beforeAll ran');
+    return { server, browser };
+  };
+
+  beforeAll(async () => {
+    server = await startKefu(kefuEnv({ KEFU_DATA_DIR: tempDataDir(), KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD, ...env }));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await killAll();
+    removeTempDirs();
+  });
+
+  return {
+    get server(): Server {
+      return started().server;
+    },
+    /** One test in a fresh browser context (inBrowser of ./browser.ts). */
+    run: (name: string, body: (t: BrowserTest) => Promise<void>) => inBrowser(started().browser, started().server.url, name, body),
+    /** A call over HTTP as a demo user (signed in for the call) that must succeed; answers the body. */
+    api: async (as: string, method: string, url: string, body?: unknown) => {
+      const base = started().server.url;
+      const res = await http(base, method, url, { token: await loginOver(base, as, DEMO_PASSWORD), body });
+      expect(res.status, `${method} ${url}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+      return res.body;
+    },
+  };
+}
+
+/** Waits for the page to get there; the limit only guards against a hang (a first paint on a busy CI machine is slow). */
+export const eventually = <T>(read: () => T | Promise<T>, timeout = 20_000) => expect.poll(read, { timeout });
+
+export const navItems = (page: Page) => page.getByRole('navigation').getByRole('link').allInnerTexts();
+
+/** Signs in on the login page from a fresh context (whose first session probe is answered 401) and lands on the console's home. */
+export async function signIn({ page, expectHttpError }: BrowserTest, username: string, password = DEMO_PASSWORD) {
+  expectHttpError(401, '/api/auth/me');
+  await page.goto('/console/login');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: /登\s*录/ }).click();
+  await page.waitForURL(/\/console\/?$/);
+}
+
+/** Signs in, then opens the console screen at `path` (e.g. '/wallboard'). */
+export async function signInAt(t: BrowserTest, path: string, username: string) {
+  await signIn(t, username);
+  await t.page.goto(`/console${path}`);
+}

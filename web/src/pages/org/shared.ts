@@ -1,0 +1,3 @@
+export { formatDateTime } from '../../i18n/index.ts';
+export { showOnField } from '../../api/forms.ts';
+
