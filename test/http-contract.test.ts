@@ -315,6 +315,8 @@ describe('acceptance 3: resource paths', () => {
     '/api/docs',
     '/api/realtime',
     '/api/policies/current',
+    // The one live picture of the service a supervisor puts on the wall (R1).
+    '/api/wallboard',
     // The caller's own agent state, like /api/auth/me.
     '/api/agent-states/me',
     // The PBX's protocol (docs/cti.md): its namespace, a call's one recording, and the click-to-call action.
