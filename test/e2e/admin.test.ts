@@ -121,7 +121,7 @@ describe.skipIf(noBrowser)('administration screens in Chromium', () => {
       // Who and when, and the published version shows the new value.
       const who = page.getByTestId('policy-who');
       await eventually(() => who.innerText()).toMatch(/发布\s+系统管理员|发布\s+\S+ · /);
-      expect(await page.getByTestId('policy-current').innerText()).toContain('第 2 版');
+      await eventually(() => page.getByTestId('policy-current').innerText()).toContain('第 2 版');
       await page.getByRole('tab', { name: '规则编辑' }).click();
       expect(await field.inputValue()).toBe(String(target));
       expect(await field.isDisabled()).toBe(true);

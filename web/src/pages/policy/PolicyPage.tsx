@@ -160,7 +160,10 @@ export default function PolicyPage() {
   async function act(step: () => Promise<PolicyVersion>, done: string) {
     setBusy(true);
     try {
-      show(await step());
+      const after = await step();
+      show(after);
+      // A publication is the version in force from now on: the header says so at once, not after the reload.
+      if (after.status === 'published') setPublished(after);
       void message.success(done);
       await loadVersions();
     } catch (err) {
