@@ -41,6 +41,7 @@ import { emailRoutes } from './modules/channels/email/routes.ts';
 import { slaRoutes } from './modules/sla/routes.ts';
 import { surveyRoutes } from './modules/surveys/routes.ts';
 import { complaintRoutes } from './modules/complaints/routes.ts';
+import { knowledgeRoutes } from './modules/knowledge/routes.ts';
 import { kpiRoutes } from './modules/kpi/routes.ts';
 import { installRollups, scheduleRollups } from './modules/kpi/rollup.ts';
 import { notificationRoutes } from './modules/notifications/routes.ts';
@@ -154,6 +155,7 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   surveyRoutes(app, { jobs, config });
   complaintRoutes(app, { jobs, files, config });
   kpiRoutes(app);
+  knowledgeRoutes(app);
   installRollups(jobs);
   notificationRoutes(app);
   auditRoutes(app);

@@ -14,3 +14,4 @@ export * from '../modules/notifications/schema.ts';
 export * from '../modules/surveys/schema.ts';
 export * from '../modules/complaints/schema.ts';
 export * from '../modules/kpi/schema.ts';
+export * from '../modules/knowledge/schema.ts';

@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { FileStore } from '../../platform/files/store.ts';
 import type { App } from '../../platform/http/app-types.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, idPage } from '../../platform/http/pagination.ts';
-import { Body, IdParams, Nullable, Query, Timestamp, Uuid } from '../../platform/http/schemas.ts';
+import { Body, IdParams, Optional, Query, Text, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import type { JobRunner } from '../../platform/jobs/runner.ts';
 import { PHONE_PATTERN } from '../../platform/pii/validate.ts';
 import * as complaints from './service.ts';
@@ -27,9 +27,6 @@ import {
 } from './views.ts';
 
 const tags = ['投诉处理 Complaints'];
-/** Text that is not only blanks. */
-const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', ...(description ? { description } : {}) });
-const Optional = <T extends Parameters<typeof Nullable>[0]>(s: T) => Type.Optional(Nullable(s));
 const FutureTime = (description: string) => Type.String({ format: 'date-time', description });
 
 const CreateComplaint = Body({

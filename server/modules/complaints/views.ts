@@ -1,10 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Timestamp, Uuid, iso, isoOrNull } from '../../platform/http/schemas.ts';
+import { Literals, Nullable, Timestamp, Uuid, iso, isoOrNull } from '../../platform/http/schemas.ts';
 import { Pii } from '../../platform/pii/schema-mask.ts';
 import { CHANNELS } from '../policy/document.ts';
 import type { complaintActions, complaintEvidence, complaintProposals, complaints } from './schema.ts';
 
-const literals = <T extends readonly string[]>(values: T, description: string) => Type.Union(values.map((v: T[number]) => Type.Literal(v)), { description });
 
 export const COMPLAINT_STATUSES = ['accepted', 'investigating', 'proposed', 'approved', 'implementing', 'revisiting', 'closed'] as const;
 export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
@@ -17,7 +16,7 @@ export const STATUS_LABELS: Record<ComplaintStatus, string> = {
   revisiting: '待回访',
   closed: '已结案',
 };
-export const ComplaintStatusSchema = literals(
+export const ComplaintStatusSchema = Literals(
   COMPLAINT_STATUSES,
   'accepted 已受理 / investigating 调查中 / proposed 方案审核中 / approved 方案已批准 / implementing 实施中 / revisiting 待回访 / closed 已结案（归档，只读）',
 );
@@ -25,18 +24,18 @@ export const ComplaintStatusSchema = literals(
 /** Besides the conversation channels, complaints arrive in person, by letter or through a regulator (12315 等转办). */
 export const COMPLAINT_CHANNELS = [...CHANNELS, 'in_person', 'letter', 'regulator', 'other'] as const;
 export type ComplaintChannel = (typeof COMPLAINT_CHANNELS)[number];
-export const ComplaintChannelSchema = literals(
+export const ComplaintChannelSchema = Literals(
   COMPLAINT_CHANNELS,
   'chat 在线 / email 邮件 / phone 电话 / form 表单 / api 接口 / in_person 来访 / letter 信函 / regulator 监管部门转办 / other 其他',
 );
 
 export const SEVERITIES = ['normal', 'major', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-export const SeveritySchema = literals(SEVERITIES, 'normal 一般投诉 / major 重要投诉 / critical 重大投诉');
+export const SeveritySchema = Literals(SEVERITIES, 'normal 一般投诉 / major 重要投诉 / critical 重大投诉');
 
 export const EVIDENCE_KINDS = ['conversation', 'message', 'call_recording', 'order', 'email', 'attachment'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
-export const EvidenceKindSchema = literals(
+export const EvidenceKindSchema = Literals(
   EVIDENCE_KINDS,
   'conversation 会话记录（refId 为会话 id）/ message 单条消息 / call_recording 通话录音（refId 为通话记录 id）/ order 订单 / email 邮件（邮件消息 id）/ attachment 附件',
 );
@@ -44,14 +43,14 @@ export const EvidenceKindSchema = literals(
 export const PROPOSAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export const APPROVAL_DECISIONS = ['waiting', 'pending', 'approved', 'rejected', 'skipped'] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
-export const ApprovalDecisionSchema = literals(
+export const ApprovalDecisionSchema = Literals(
   APPROVAL_DECISIONS,
   'waiting 等待前一级 / pending 待审核 / approved 通过 / rejected 驳回 / skipped 因前一级驳回不再审核',
 );
 export const ACTION_STATUSES = ['open', 'done', 'cancelled'] as const;
 export const REVISIT_OUTCOMES = ['satisfied', 'unsatisfied'] as const;
 export type RevisitOutcome = (typeof REVISIT_OUTCOMES)[number];
-export const RevisitOutcomeSchema = literals(REVISIT_OUTCOMES, 'satisfied 满意 / unsatisfied 不满意');
+export const RevisitOutcomeSchema = Literals(REVISIT_OUTCOMES, 'satisfied 满意 / unsatisfied 不满意');
 
 export type ComplaintRow = typeof complaints.$inferSelect;
 
@@ -205,7 +204,7 @@ export const ProposalView = Type.Object(
     solution: Type.String(),
     agreedMethod: Type.String(),
     agreedAt: Timestamp,
-    status: literals(PROPOSAL_STATUSES, 'pending 审核中 / approved 已批准 / rejected 已驳回'),
+    status: Literals(PROPOSAL_STATUSES, 'pending 审核中 / approved 已批准 / rejected 已驳回'),
     createdBy: Nullable(Uuid),
     createdAt: Timestamp,
     decidedAt: Nullable(Timestamp),
@@ -269,7 +268,7 @@ export const ActionView = Type.Object(
     assigneeId: Nullable(Uuid),
     departmentId: Nullable(Uuid),
     dueAt: Nullable(Timestamp),
-    status: literals(ACTION_STATUSES, 'open 进行中 / done 已完成 / cancelled 已取消'),
+    status: Literals(ACTION_STATUSES, 'open 进行中 / done 已完成 / cancelled 已取消'),
     result: Nullable(Type.String()),
     createdBy: Nullable(Uuid),
     createdAt: Timestamp,
@@ -328,7 +327,7 @@ export type ComplaintDetailView = Static<typeof ComplaintDetailView>;
 
 export const ANALYSIS_DIMENSIONS = ['cause', 'category', 'product', 'agent', 'complainant'] as const;
 export type AnalysisDimension = (typeof ANALYSIS_DIMENSIONS)[number];
-export const AnalysisDimensionSchema = literals(
+export const AnalysisDimensionSchema = Literals(
   ANALYSIS_DIMENSIONS,
   'cause 按原因 / category 按类别 / product 按产品型号 / agent 按归责员工 / complainant 重复投诉的客户（2 次及以上）',
 );

@@ -1,14 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Timestamp, Uuid, iso, isoOrNull } from '../../platform/http/schemas.ts';
+import { Literals, Nullable, Timestamp, Uuid, iso, isoOrNull } from '../../platform/http/schemas.ts';
 import { Pii } from '../../platform/pii/schema-mask.ts';
 import { CHANNELS } from '../policy/document.ts';
 import type { agentStates, assignments, attachments, cannedReplies, conversationReopens, conversationTasks, conversations, messages, queues } from './schema.ts';
 
-const literals = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Union(
-    values.map((v: T[number]) => Type.Literal(v)),
-    description ? { description } : {},
-  );
 
 export const STATUSES = ['new', 'open', 'pending_customer', 'pending_internal', 'resolved', 'closed'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -29,19 +24,19 @@ export const CALLBACK_OUTCOMES = ['reached', 'unreached', 'satisfied', 'not_sati
 export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];
 export const REOPEN_SOURCES = ['customer_message', 'confirmation', 'callback', 'agent'] as const;
 
-export const ChannelSchema = literals(CHANNELS, 'chat 在线 / email 邮件 / phone 电话 / form 表单 / api 接口');
-export const StatusSchema = literals(
+export const ChannelSchema = Literals(CHANNELS, 'chat 在线 / email 邮件 / phone 电话 / form 表单 / api 接口');
+export const StatusSchema = Literals(
   STATUSES,
   'new 新建 / open 处理中 / pending_customer 待客户回复 / pending_internal 待内部处理 / resolved 已解决 / closed 已关闭',
 );
-export const PrioritySchema = literals(PRIORITIES, 'low 低 / normal 普通 / high 高 / urgent 紧急');
-export const AuthorSchema = literals(AUTHORS, 'customer 客户 / agent 客服 / system 系统 / note 内部备注');
-export const AgentStatusSchema = literals(AGENT_STATUSES, 'online 在线 / busy 忙碌 / away 离开 / offline 离线');
-export const StrategySchema = literals(STRATEGIES, 'round_robin 轮询 / least_busy 最空闲优先');
-export const TaskKindSchema = literals(TASK_KINDS, 'handoff 协同部门转办 / escalation 升级 / follow_up 跟进 / callback 电话回拨');
-export const TaskStatusSchema = literals(TASK_STATUSES);
-export const TaskOriginSchema = literals(TASK_ORIGINS, 'agent 人工安排 / missed_call 未接来电 / closure 结案回访');
-export const CallbackOutcomeSchema = literals(CALLBACK_OUTCOMES, 'reached 已联系上 / unreached 未接通 / satisfied 客户满意 / not_satisfied 客户不满意');
+export const PrioritySchema = Literals(PRIORITIES, 'low 低 / normal 普通 / high 高 / urgent 紧急');
+export const AuthorSchema = Literals(AUTHORS, 'customer 客户 / agent 客服 / system 系统 / note 内部备注');
+export const AgentStatusSchema = Literals(AGENT_STATUSES, 'online 在线 / busy 忙碌 / away 离开 / offline 离线');
+export const StrategySchema = Literals(STRATEGIES, 'round_robin 轮询 / least_busy 最空闲优先');
+export const TaskKindSchema = Literals(TASK_KINDS, 'handoff 协同部门转办 / escalation 升级 / follow_up 跟进 / callback 电话回拨');
+export const TaskStatusSchema = Literals(TASK_STATUSES);
+export const TaskOriginSchema = Literals(TASK_ORIGINS, 'agent 人工安排 / missed_call 未接来电 / closure 结案回访');
+export const CallbackOutcomeSchema = Literals(CALLBACK_OUTCOMES, 'reached 已联系上 / unreached 未接通 / satisfied 客户满意 / not_satisfied 客户不满意');
 
 export const IntakeSchema = Type.Object(
   {
@@ -348,7 +343,7 @@ export const ReopenView = Type.Object(
     /** 1 for the first reopen: the conversation's reopen count after it. */
     seq: Type.Integer({ description: '第几次重开' }),
     fromStatus: StatusSchema,
-    source: literals(REOPEN_SOURCES, 'customer_message 客户回复 / confirmation 结果反馈未解决或不满意 / callback 回访不满意 / agent 客服重开'),
+    source: Literals(REOPEN_SOURCES, 'customer_message 客户回复 / confirmation 结果反馈未解决或不满意 / callback 回访不满意 / agent 客服重开'),
     reason: Nullable(Type.String()),
     actorId: Nullable(Uuid),
     at: Timestamp,

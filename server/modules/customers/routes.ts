@@ -4,7 +4,7 @@ import { FileError, type FileStore } from '../../platform/files/store.ts';
 import type { App } from '../../platform/http/app-types.ts';
 import { attachment } from '../../platform/http/download.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, toPage } from '../../platform/http/pagination.ts';
-import { Body, IdParams, Nullable, Query, Timestamp, Uuid } from '../../platform/http/schemas.ts';
+import { Body, IdParams, Optional, Query, Text, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import type { JobRunner } from '../../platform/jobs/runner.ts';
 import { PHONE_PATTERN } from '../../platform/pii/validate.ts';
 import { HistoryItemView, customerHistory, historyCursor } from '../conversations/history.ts';
@@ -29,9 +29,6 @@ import {
 } from './views.ts';
 
 const tags = ['客户档案 Customers'];
-/** Text that is not only blanks. */
-const Text = (max: number, opts: { minLength?: number; description?: string } = {}) => Type.String({ minLength: opts.minLength ?? 1, maxLength: max, pattern: '\\S', ...(opts.description ? { description: opts.description } : {}) });
-const Optional = <T extends Parameters<typeof Nullable>[0]>(s: T) => Type.Optional(Nullable(s));
 const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 
 const AddressInput = Body(
@@ -85,7 +82,7 @@ const CreateOrder = Body({ ...OrderFields, items: Type.Optional(OrderFields.item
 const UpdateOrder = Body(Type.Partial(Type.Object(OrderFields)).properties, { minProperties: 1 });
 
 const ProductFields = {
-  model: Text(100, { description: '产品型号' }),
+  model: Text(100, '产品型号'),
   serialNumber: Optional(Type.String({ maxLength: 100 })),
   purchasedOn: Optional(DateOnly),
   warrantyEndsOn: Optional(DateOnly),

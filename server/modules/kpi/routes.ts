@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App } from '../../platform/http/app-types.ts';
 import { attachment } from '../../platform/http/download.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, toPage } from '../../platform/http/pagination.ts';
-import { Body, Nullable, Query, Timestamp, Uuid } from '../../platform/http/schemas.ts';
+import { Body, Literals, Nullable, Query, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import { ChannelSchema } from '../conversations/views.ts';
 import { SLA_METRICS } from '../sla/views.ts';
 import { REPORT_DIMENSIONS, exportKpiReport } from './export.ts';
@@ -11,10 +11,9 @@ import { NO_GROUP, drillCursor, kpiConversations, kpiValues, listKpis } from './
 import { wallboard } from './wallboard.ts';
 
 const tags = ['指标 KPIs'];
-const literals = <T extends string>(values: readonly T[], description?: string) => Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
 
-const UnitSchema = literals(UNITS, 'seconds 秒 / percent 百分比 / score 分（1–5）/ count 个数');
-const DimensionSchema = literals(DIMENSIONS, 'agent 坐席 / team 班组 / channel 渠道 / problem_type 问题类型 / metric SLA 目标类型 / day 日 / week 周（周一起） / month 月（按组织时区）');
+const UnitSchema = Literals(UNITS, 'seconds 秒 / percent 百分比 / score 分（1–5）/ count 个数');
+const DimensionSchema = Literals(DIMENSIONS, 'agent 坐席 / team 班组 / channel 渠道 / problem_type 问题类型 / metric SLA 目标类型 / day 日 / week 周（周一起） / month 月（按组织时区）');
 const KpiParams = Body({ code: Type.String({ minLength: 1, maxLength: 64, description: '指标代码，见 GET /api/kpis' }) });
 const DateOnly = (description: string) => Type.String({ format: 'date', description });
 
@@ -32,7 +31,7 @@ const Filters = {
   ...Period,
   groupBy: Type.Optional(DimensionSchema),
   ...Narrowing,
-  metric: Type.Optional(literals(SLA_METRICS, '仅 sla_attainment：SLA 目标类型')),
+  metric: Type.Optional(Literals(SLA_METRICS, '仅 sla_attainment：SLA 目标类型')),
 };
 
 const KpiView = Type.Object(
@@ -42,7 +41,7 @@ const KpiView = Type.Object(
     nameEn: Type.String(),
     formula: Type.String({ description: '计算口径（中文）' }),
     unit: UnitSchema,
-    direction: literals(['higher_better', 'lower_better'] as const, 'higher_better 越高越好 / lower_better 越低越好'),
+    direction: Literals(['higher_better', 'lower_better'] as const, 'higher_better 越高越好 / lower_better 越低越好'),
     dimensions: Type.Array(DimensionSchema, { description: '可分组、可筛选的维度' }),
   },
   { title: 'Kpi' },
@@ -77,7 +76,7 @@ const KpiValuesView = Type.Object(
 const DrillRowView = Type.Object(
   {
     id: Uuid,
-    source: literals(SOURCES, '记录类型：conversation 会话 / call 通话 / sla_target SLA 目标 / survey 满意度邀请 / callback_task 回访任务 / complaint 投诉'),
+    source: Literals(SOURCES, '记录类型：conversation 会话 / call 通话 / sla_target SLA 目标 / survey 满意度邀请 / callback_task 回访任务 / complaint 投诉'),
     conversationId: Nullable(Uuid),
     number: Nullable(Type.Integer({ description: '会话编号' })),
     status: Nullable(Type.String({ description: '会话状态' })),
@@ -138,7 +137,7 @@ export function kpiRoutes(app: App): void {
           codes: Type.Optional(
             Type.String({ minLength: 1, maxLength: 1000, pattern: '^\\s*[^,\\s]+\\s*(,\\s*[^,\\s]+\\s*)*$', description: '逗号分隔的指标代码（见 GET /api/kpis），按此顺序成列；默认全部指标' }),
           ),
-          groupBy: literals(REPORT_DIMENSIONS, 'agent 坐席 / team 班组 / channel 渠道 / problem_type 问题类型 / day 日 / week 周（周一起） / month 月'),
+          groupBy: Literals(REPORT_DIMENSIONS, 'agent 坐席 / team 班组 / channel 渠道 / problem_type 问题类型 / day 日 / week 周（周一起） / month 月'),
           ...Period,
           ...Narrowing,
           format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' })),
@@ -177,7 +176,7 @@ export function kpiRoutes(app: App): void {
           ...PageQuery,
           ...Filters,
           group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `取值为 values 的分组值（须同时给 groupBy）；${NO_GROUP} 表示未分配/未分类` })),
-          part: Type.Optional(literals(['numerator', 'denominator'] as const, 'numerator 只列计入分子的记录 / denominator 只列计入分母的记录')),
+          part: Type.Optional(Literals(['numerator', 'denominator'] as const, 'numerator 只列计入分子的记录 / denominator 只列计入分母的记录')),
         }),
         response: { 200: Page(DrillRowView) },
       },

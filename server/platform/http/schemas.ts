@@ -12,9 +12,21 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Body({ id: Uuid });
 export const Timestamp = Type.String({ format: 'date-time' });
 
+/** One of a fixed list of strings, e.g. a status. */
+export const Literals = <T extends readonly string[]>(values: T, description?: string) =>
+  Type.Union(
+    values.map((v: T[number]) => Type.Literal(v)),
+    description ? { description } : {},
+  );
+
 export function Nullable<T extends TSchema>(schema: T) {
   return Type.Union([schema, Type.Null()]);
 }
+
+/** Text that is not only blanks. */
+export const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', ...(description ? { description } : {}) });
+/** A field that may be left out, or sent as null to clear it. */
+export const Optional = <T extends TSchema>(s: T) => Type.Optional(Nullable(s));
 
 export const ErrorBody = Type.Object(
   {

@@ -256,6 +256,21 @@ function visitorFixture(): Promise<{ token: string; attachment: string }> {
   return chatVisitor;
 }
 
+/** Knowledge base (K1). Writers edit and submit only their own drafts: the sample's article is the caller's when they may write. */
+const writerOf = (c: Caller): string => (c.role && c.username && permissionsOf(c.role).has('knowledge.write') ? c.username : 'admin');
+async function newArticle(author: string, publish: boolean): Promise<string> {
+  const created = await h.api('POST', '/api/knowledge-articles', { as: author, body: { type: 'article', visibility: 'internal', title: unique('走查文章 '), body: '退货须在七天内申请。' } });
+  if (created.status !== 201) throw new Error(`fixture article failed: ${created.status} ${JSON.stringify(created.body)}`);
+  if (!publish) return created.body.id;
+  await h.api('POST', `/api/knowledge-articles/${created.body.id}/versions/1/submissions`, { as: author });
+  const review = await h.api('POST', `/api/knowledge-articles/${created.body.id}/versions/1/reviews`, { as: author === 'lead1' ? 'trainer1' : 'lead1', body: { decision: 'approve' } });
+  if (review.status !== 201) throw new Error(`fixture review failed: ${review.status} ${JSON.stringify(review.body)}`);
+  return created.body.id;
+}
+let standingArticle: Promise<string> | null = null;
+const publishedArticle = (): Promise<string> => (standingArticle ??= newArticle('admin', true));
+const newCategory = async (): Promise<string> => (await asAdmin('POST', '/api/knowledge-categories', { name: unique('走查分类 ') })).id;
+
 /** The open (draft or approved) policy version, if any. */
 async function openPolicy(): Promise<{ id: string; status: string } | undefined> {
   const list = await asAdmin('GET', '/api/policies?limit=200');
@@ -505,6 +520,31 @@ const SAMPLES: Record<string, Build> = {
   'GET /api/kpis/:code/values': () => ({ url: '/api/kpis/fcr/values?groupBy=agent' }),
   'GET /api/kpis/:code/conversations': () => ({ url: '/api/kpis/sla_attainment/conversations?groupBy=metric&group=first_response' }),
   'GET /api/kpis/exports': () => ({ url: '/api/kpis/exports?groupBy=team&codes=fcr,csat' }),
+
+  // Knowledge base (K1/K2).
+  'GET /api/knowledge-categories': () => ({ url: '/api/knowledge-categories' }),
+  'POST /api/knowledge-categories': () => ({ url: '/api/knowledge-categories', body: { name: unique('走查分类 ') } }),
+  'PATCH /api/knowledge-categories/:id': async () => ({ url: `/api/knowledge-categories/${await newCategory()}`, body: { position: 1 } }),
+  'DELETE /api/knowledge-categories/:id': async () => ({ url: `/api/knowledge-categories/${await newCategory()}` }),
+  'GET /api/knowledge-searches': () => ({ url: `/api/knowledge-searches?q=${encodeURIComponent('退货')}` }),
+  'GET /api/knowledge-gaps': () => ({ url: '/api/knowledge-gaps' }),
+  'GET /api/knowledge-articles': () => ({ url: '/api/knowledge-articles' }),
+  'POST /api/knowledge-articles': () => ({ url: '/api/knowledge-articles', body: { type: 'case', visibility: 'internal', title: unique('走查案例 '), body: '处理经过' } }),
+  'GET /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}` }),
+  'PATCH /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}`, body: { type: 'article' } }),
+  'POST /api/knowledge-articles/:id/archivals': async () => ({ url: `/api/knowledge-articles/${await newArticle('admin', false)}/archivals`, body: { reason: '走查' } }),
+  'GET /api/knowledge-articles/:id/versions': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}/versions` }),
+  'POST /api/knowledge-articles/:id/versions': async () => ({ url: `/api/knowledge-articles/${await newArticle('admin', true)}/versions`, body: {} }),
+  'GET /api/knowledge-articles/:id/versions/:version': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}/versions/1` }),
+  'PATCH /api/knowledge-articles/:id/versions/:version': async (c) => ({ url: `/api/knowledge-articles/${await newArticle(writerOf(c), false)}/versions/1`, body: { body: '改写' } }),
+  'GET /api/knowledge-articles/:id/versions/:version/changes': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}/versions/1/changes` }),
+  'POST /api/knowledge-articles/:id/versions/:version/submissions': async (c) => ({ url: `/api/knowledge-articles/${await newArticle(writerOf(c), false)}/versions/1/submissions` }),
+  'POST /api/knowledge-articles/:id/versions/:version/reviews': async (c) => {
+    const author = c.username === 'admin' ? 'agent1' : 'admin';
+    const id = await newArticle(author, false);
+    await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: author });
+    return { url: `/api/knowledge-articles/${id}/versions/1/reviews`, body: { decision: 'approve' } };
+  },
 };
 
 function allowed(access: Access, role: Role): boolean {

@@ -63,6 +63,10 @@ export const PERMISSIONS = {
   // R3: scoped in the KPI service — an agent sees their own numbers, a team lead their team's.
   'kpi.read': SERVICE_STAFF,
   'kpi.read_all': ['qa', 'trainer', ...MANAGEMENT],
+  // K1: everyone on the service side reads and drafts; reviewers publish, organise and archive.
+  'knowledge.read': SERVICE_STAFF,
+  'knowledge.write': SERVICE_STAFF,
+  'knowledge.review': ['team_lead', 'qa', 'trainer', ...MANAGEMENT],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectError } from '../../../test/support/errors.ts';
+import { createHarness, type Harness } from '../../../test/support/kefu.ts';
+import { snapshotTables } from '../../../test/support/process.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+interface Draft {
+  title: string;
+  body: string;
+  type?: 'article' | 'manual' | 'case';
+  visibility?: 'internal' | 'public';
+  problemType?: string;
+}
+
+/** Written by `author`, reviewed and published by lead1 (a reviewer who did not write it). */
+async function published(d: Draft, author = 'agent1') {
+  const created = await h.api('POST', '/api/knowledge-articles', { as: author, body: { type: 'article', visibility: 'internal', ...d } });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const id = created.body.id as string;
+  expect((await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: author })).status).toBe(201);
+  const review = await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'lead1', body: { decision: 'approve' } });
+  expect(review.status, JSON.stringify(review.body)).toBe(201);
+  return id;
+}
+
+const search = async (q: string, as = 'agent2', extra = '') => {
+  const res = await h.api('GET', `/api/knowledge-searches?q=${encodeURIComponent(q)}${extra}`, { as });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body as { match: string; terms: string[]; data: Array<{ article: { id: string; title: string }; title: Array<{ text: string; hit: boolean }>; snippet: Array<{ text: string; hit: boolean }>; score: number }> };
+};
+
+describe('K1 articles: written, reviewed, published, versioned', () => {
+  it('K1: an agent drafts, a reviewer publishes; readers see nothing until then, and each step records who and when', async () => {
+    const draft = await h.api('POST', '/api/knowledge-articles', {
+      as: 'agent1',
+      body: { type: 'manual', visibility: 'public', title: '耳机蓝牙配对步骤', body: '长按电源键五秒，指示灯蓝红交替闪烁后在手机蓝牙列表中选择耳机。', problemType: 'technical_support' },
+    });
+    expect(draft.status).toBe(201);
+    expect(draft.body).toMatchObject({ status: 'draft', type: 'manual', visibility: 'public', number: 1001, published: null, open: { version: 1, status: 'draft' } });
+    const id = draft.body.id;
+    expect((await search('蓝牙配对')).data).toEqual([]);
+
+    h.clock.advance(60_000);
+    const submitted = await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: 'agent1' });
+    expect(submitted.body).toMatchObject({ status: 'in_review', submittedAt: h.clock.now().toISOString() });
+    const queue = await h.api('GET', '/api/knowledge-articles?inReview=true', { as: 'lead1' });
+    expect(queue.body.data.map((a: { id: string }) => a.id)).toEqual([id]);
+
+    h.clock.advance(60_000);
+    const approved = await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'lead1', body: { decision: 'approve', comment: '步骤清楚' } });
+    expect(approved.status).toBe(201);
+    expect(approved.body).toMatchObject({ status: 'published', reviewComment: '步骤清楚', publishedAt: h.clock.now().toISOString() });
+    const article = await h.api('GET', `/api/knowledge-articles/${id}`, { as: 'agent2' });
+    expect(article.body).toMatchObject({ status: 'published', title: '耳机蓝牙配对步骤', published: { version: 1 }, open: null });
+    expect((await search('蓝牙配对')).data.map((r) => r.article.id)).toEqual([id]);
+
+    const audit = await h.api('GET', `/api/audit?entityType=knowledge_version&entityId=${approved.body.id}`, { as: 'admin' });
+    expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual(['update', 'update', 'create']);
+  });
+
+  it('K1: nobody reviews their own version, and a rejection needs a comment and returns the draft to its author', async () => {
+    const draft = await h.api('POST', '/api/knowledge-articles', { as: 'lead1', body: { type: 'article', visibility: 'internal', title: '催单处理', body: '先查物流，再回复客户预计送达时间。' } });
+    const id = draft.body.id;
+    await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: 'lead1' });
+    expectError(await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'lead1', body: { decision: 'approve' } }), 403, 'knowledge.own_version');
+    const noComment = expectError(await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'trainer1', body: { decision: 'reject' } }), 400, 'knowledge.comment_required');
+    expect(noComment.field).toBe('comment');
+    expectError(await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'agent2', body: { decision: 'approve' } }), 403, 'auth.forbidden');
+
+    const rejected = await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'trainer1', body: { decision: 'reject', comment: '请补充超过 48 小时未发货的处理' } });
+    expect(rejected.body).toMatchObject({ status: 'draft', reviewComment: '请补充超过 48 小时未发货的处理' });
+    expectError(await h.api('PATCH', `/api/knowledge-articles/${id}/versions/1`, { as: 'agent2', body: { body: '改写' } }), 403, 'knowledge.not_author');
+    const fixed = await h.api('PATCH', `/api/knowledge-articles/${id}/versions/1`, { as: 'lead1', body: { body: '先查物流；超过 48 小时未发货的，联系仓库补发并告知客户。' } });
+    expect(fixed.status).toBe(200);
+    expect((await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: 'lead1' })).body.status).toBe('in_review');
+  });
+
+  it('K1: a new version is drafted from the one in force, which readers keep seeing until the new one is published; the diff shows the changed words', async () => {
+    const id = await published({ title: '退换货政策', body: '签收后七天内可申请退货，商品需保持完好。' });
+    const v2 = await h.api('POST', `/api/knowledge-articles/${id}/versions`, { as: 'agent2', body: { body: '签收后十五天内可申请退货，商品需保持完好。' } });
+    expect(v2.status).toBe(201);
+    expect(v2.body).toMatchObject({ version: 2, status: 'draft', title: '退换货政策' });
+    expectError(await h.api('POST', `/api/knowledge-articles/${id}/versions`, { as: 'agent1', body: {} }), 409, 'knowledge.open_version_exists');
+
+    expect((await search('十五天')).data).toEqual([]);
+    const changes = await h.api('GET', `/api/knowledge-articles/${id}/versions/2/changes`, { as: 'agent1' });
+    expect(changes.body.from).toBe(1);
+    expect(changes.body.title.every((p: { change: string }) => p.change === 'same')).toBe(true);
+    const changed = changes.body.body.filter((p: { change: string }) => p.change !== 'same');
+    expect(changed).toEqual([
+      { text: '七天内', change: 'removed' },
+      { text: '十五天内', change: 'added' },
+    ]);
+
+    await h.api('POST', `/api/knowledge-articles/${id}/versions/2/submissions`, { as: 'agent2' });
+    await h.api('POST', `/api/knowledge-articles/${id}/versions/2/reviews`, { as: 'qa1', body: { decision: 'approve' } });
+    expect((await search('十五天')).data.map((r) => r.article.id)).toEqual([id]);
+    expect((await search('七天')).data).toEqual([]);
+    const versions = await h.api('GET', `/api/knowledge-articles/${id}/versions`, { as: 'agent1' });
+    expect(versions.body.data.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual([
+      [2, 'published'],
+      [1, 'superseded'],
+    ]);
+  });
+
+  it('K1: categories nest one level; a category with articles cannot be deleted; agents cannot organise them', async () => {
+    const after = await h.api('POST', '/api/knowledge-categories', { as: 'trainer1', body: { name: '售后服务' } });
+    expect(after.status).toBe(201);
+    const returns = await h.api('POST', '/api/knowledge-categories', { as: 'trainer1', body: { name: '退换货', parentId: after.body.id } });
+    expect(returns.status).toBe(201);
+    expectError(await h.api('POST', '/api/knowledge-categories', { as: 'trainer1', body: { name: '更深', parentId: returns.body.id } }), 400, 'knowledge.category_too_deep');
+    expectError(await h.api('POST', '/api/knowledge-categories', { as: 'trainer1', body: { name: '售后服务' } }), 409, 'knowledge.category_exists');
+    expectError(await h.api('POST', '/api/knowledge-categories', { as: 'agent1', body: { name: '随便' } }), 403, 'auth.forbidden');
+    await h.api('POST', '/api/knowledge-articles', { as: 'agent1', body: { type: 'article', visibility: 'internal', title: '退货运费', body: '质量问题由我方承担运费。', categoryId: returns.body.id } });
+    expectError(await h.api('DELETE', `/api/knowledge-categories/${returns.body.id}`, { as: 'trainer1' }), 409, 'knowledge.category_not_empty');
+  });
+
+  it('K1: an archived article leaves search and is read-only', async () => {
+    const id = await published({ title: '旧版保修政策', body: '整机保修一年。' });
+    expect((await search('保修')).data).toHaveLength(1);
+    const archived = await h.api('POST', `/api/knowledge-articles/${id}/archivals`, { as: 'lead1', body: { reason: '政策已更新' } });
+    expect(archived.body).toMatchObject({ status: 'archived', archivedAt: h.clock.now().toISOString() });
+    expect((await search('保修')).data).toEqual([]);
+    expectError(await h.api('POST', `/api/knowledge-articles/${id}/versions`, { as: 'agent1', body: {} }), 409, 'knowledge.archived');
+  });
+});
+
+describe('K2 Chinese search', () => {
+  it('K2: a Traditional-Chinese query with a synonym finds the article, the title match first, with marked words', async () => {
+    const body = await published({ title: '发票开具说明', body: '电子发票在订单完成后开具。如需退换货，发票须一并退回。' });
+    const title = await published({ title: '退换货政策', body: '签收后七天内可申请，商品需保持完好，质量问题运费由我方承担。' });
+    const result = await search('退貨');
+    expect(result.terms).toEqual(['退货']);
+    expect(result.match).toBe('all');
+    expect(result.data.map((r) => r.article.id)).toEqual([title, body]);
+    expect(result.data[0]!.title).toEqual([
+      { text: '退换货', hit: true },
+      { text: '政策', hit: false },
+    ]);
+    expect(result.data[1]!.snippet.filter((p) => p.hit).map((p) => p.text)).toEqual(['退换货']);
+  });
+
+  it('K2: of two equally matching articles the newer ranks first', async () => {
+    const old = await published({ title: '会员积分规则', body: '每消费一元累计一积分。' });
+    // Hours apart, within one sign-in: the score decays continuously, so the order shows already.
+    h.clock.advance(6 * 3_600_000);
+    const fresh = await published({ title: '会员积分规则（新）', body: '每消费一元累计一积分。' });
+    expect((await search('积分')).data.map((r) => r.article.id)).toEqual([fresh, old]);
+  });
+
+  it('K2: when no article has every word, those with some follow, marked as a partial match', async () => {
+    const id = await published({ title: '快递查询', body: '在订单详情页点击查看物流。' });
+    const result = await search('快递 发动机');
+    expect(result.match).toBe('any');
+    expect(result.data.map((r) => r.article.id)).toEqual([id]);
+  });
+
+  it('K2: internal articles are for staff; filters by type and problem type narrow the results', async () => {
+    const manual = await published({ title: '固件升级手册', body: '下载升级包后重启设备完成固件升级。', type: 'manual', problemType: 'technical_support' });
+    const article = await published({ title: '固件升级常见问题', body: '固件升级失败时请重启设备。' });
+    expect((await search('固件升级')).data).toHaveLength(2);
+    expect((await search('固件升级', 'agent2', '&type=manual')).data.map((r) => r.article.id)).toEqual([manual]);
+    expect((await search('固件升级', 'agent2', '&problemType=technical_support')).data.map((r) => r.article.id)).toEqual([manual]);
+    expect(article).toBeTruthy();
+    expectError(await h.api('GET', '/api/knowledge-searches?q=x', { as: 'partner1' }), 403, 'auth.forbidden');
+  });
+
+  it('K2: searches that found nothing are listed as knowledge gaps, worded alike counted together', async () => {
+    await published({ title: '退换货政策', body: '七天内可退。' });
+    await search('退货');
+    await search('发动机异响怎么办');
+    h.clock.advance(60_000);
+    await search('发动机 异响');
+    await search('耳机没声音');
+    const gaps = await h.api('GET', '/api/knowledge-gaps', { as: 'lead1' });
+    expect(gaps.body.data.map((g: { terms: string; searches: number; example: string }) => [g.terms, g.searches, g.example])).toEqual([
+      ['发动机 异响', 2, '发动机 异响'],
+      ['耳机 没 声音', 1, '耳机没声音'],
+    ]);
+    expectError(await h.api('GET', '/api/knowledge-gaps', { as: 'agent1' }), 403, 'auth.forbidden');
+  });
+
+  it('K2 / bad input: empty, operator-only, SQL and over-long queries answer results or a clear 400, never a 5xx, and change no article', async () => {
+    await published({ title: '退换货政策', body: '七天内可退。' });
+    const articles = async () => {
+      const { kb_articles, kb_article_versions } = await snapshotTables(h.db.database.db);
+      return { kb_articles, kb_article_versions };
+    };
+    const before = await articles();
+    expect(await search('')).toMatchObject({ match: 'none', data: [], terms: [] });
+    expect(await search('!&|():*<->')).toMatchObject({ match: 'none', data: [] });
+    expect((await search(`退货'); drop table kb_articles; --`)).data).toHaveLength(1);
+    expect((await search('退货 & !七天 | (')).match).toBe('all');
+    const long = expectError(await h.api('GET', `/api/knowledge-searches?q=${encodeURIComponent('退'.repeat(10_000))}`, { as: 'agent1' }), 400);
+    expect(long.field).toBe('q');
+    expect(await articles()).toEqual(before);
+  });
+});

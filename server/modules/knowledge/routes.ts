@@ -1,0 +1,260 @@
+import { Type } from '@sinclair/typebox';
+import type { App } from '../../platform/http/app-types.ts';
+import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, isPositiveInt, toPage } from '../../platform/http/pagination.ts';
+import { Body, IdParams, Literals, Optional, Query, Text, Timestamp, Uuid } from '../../platform/http/schemas.ts';
+import * as knowledge from './service.ts';
+import { knowledgeGaps, searchArticles } from './search.ts';
+import {
+  ARTICLE_STATUSES,
+  ArticleDetailView,
+  ArticleTypeSchema,
+  ArticleView,
+  CategoryView,
+  DiffView,
+  GapView,
+  SearchResultView,
+  VersionSummaryView,
+  VersionView,
+  VisibilitySchema,
+  articleView,
+  categoryView,
+  versionSummaryView,
+} from './views.ts';
+
+const tags = ['知识库 Knowledge'];
+const TITLE = 200;
+/** An article of about a hundred pages; longer manuals are attachments. */
+const BODY = 200_000;
+/** A question, or a customer's message pasted whole; longer input is refused rather than cut silently. */
+const QUERY = 2000;
+
+const ProblemType = Text(64, '问题类型编码（制度 problemTypes）');
+const VersionParams = Body({ id: Uuid, version: Type.Integer({ minimum: 1 }) });
+
+const CreateArticle = Body({
+  type: ArticleTypeSchema,
+  visibility: VisibilitySchema,
+  categoryId: Optional(Uuid),
+  problemType: Optional(ProblemType),
+  title: Text(TITLE),
+  body: Text(BODY, '正文（Markdown）'),
+  note: Optional(Text(1000, '修订说明')),
+});
+const UpdateArticle = Body(
+  { type: Type.Optional(ArticleTypeSchema), visibility: Type.Optional(VisibilitySchema), categoryId: Optional(Uuid), problemType: Optional(ProblemType) },
+  { minProperties: 1 },
+);
+const VersionInput = { title: Type.Optional(Text(TITLE)), body: Type.Optional(Text(BODY)), note: Optional(Text(1000, '修订说明')) };
+
+export function knowledgeRoutes(app: App): void {
+  // ----- categories -----
+  app.get(
+    '/api/knowledge-categories',
+    { config: { access: 'knowledge.read' }, schema: { tags, summary: '知识分类（创建顺序；界面按 position 排列）', querystring: Query(PageQuery), response: { 200: Page(CategoryView) } } },
+    async (req) => {
+      const limit = req.query.limit ?? DEFAULT_LIMIT;
+      return idPage(await knowledge.listCategories(req.ctx, { afterId: afterIdOf(req.query.cursor), limit }), limit, categoryView);
+    },
+  );
+  app.post(
+    '/api/knowledge-categories',
+    {
+      config: { access: 'knowledge.review' },
+      schema: { tags, summary: '新建知识分类（最多两级）', body: Body({ name: Text(50), parentId: Optional(Uuid), position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) }), response: { 201: CategoryView } },
+    },
+    async (req, reply) => reply.status(201).send(await knowledge.createCategory(req.ctx, req.body)),
+  );
+  app.patch(
+    '/api/knowledge-categories/:id',
+    {
+      config: { access: 'knowledge.review' },
+      schema: {
+        tags,
+        summary: '修改知识分类',
+        params: IdParams,
+        body: Body({ name: Type.Optional(Text(50)), parentId: Optional(Uuid), position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) }, { minProperties: 1 }),
+        response: { 200: CategoryView },
+      },
+    },
+    async (req) => knowledge.updateCategory(req.ctx, req.params.id, req.body),
+  );
+  app.delete(
+    '/api/knowledge-categories/:id',
+    { config: { access: 'knowledge.review' }, schema: { tags, summary: '删除空的知识分类', params: IdParams, response: { 204: Type.Null() } } },
+    async (req, reply) => {
+      await knowledge.deleteCategory(req.ctx, req.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  // ----- search -----
+  app.get(
+    '/api/knowledge-searches',
+    {
+      config: { access: 'knowledge.read' },
+      schema: {
+        tags,
+        summary: '搜索知识库（K2）：中文分词、繁简归一、同义词，标题优先、新文章优先，高亮摘要',
+        description:
+          '查询经 jieba 分词（含领域词典），转为简体，去除虚词；每个词（或其同义词）都须出现。没有完全匹配时返回含部分词的结果（match = any）。每次搜索都会记录，无结果的搜索列为知识缺口（GET /api/knowledge-gaps）。',
+        querystring: Query({
+          q: Type.String({ maxLength: QUERY, description: '查询；空或只有符号时 match = none' }),
+          type: Type.Optional(ArticleTypeSchema),
+          categoryId: Type.Optional(Uuid),
+          problemType: Type.Optional(ProblemType),
+          conversationId: Type.Optional(Type.String({ format: 'uuid', description: '为哪个会话查找（记入搜索记录）' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })),
+        }),
+        response: { 200: SearchResultView },
+      },
+    },
+    async (req) => searchArticles(req.ctx, { ...req.query, limit: req.query.limit ?? 10, audience: 'staff', source: req.ctx.actor.type === 'api_token' ? 'api' : 'console' }),
+  );
+  app.get(
+    '/api/knowledge-gaps',
+    {
+      config: { access: 'knowledge.review' },
+      schema: {
+        tags,
+        summary: '知识缺口（K2）：没有结果的搜索，措辞相近的合并，搜索次数多的在前',
+        description: '区间为搜索时间 [from, to)，不填则不限。',
+        querystring: Query({ from: Type.Optional(Timestamp), to: Type.Optional(Timestamp), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
+        response: { 200: Type.Object({ data: Type.Array(GapView) }) },
+      },
+    },
+    async (req) => ({ data: await knowledgeGaps(req.ctx, { ...req.query, limit: req.query.limit ?? 50 }) }),
+  );
+
+  // ----- articles -----
+  app.get(
+    '/api/knowledge-articles',
+    {
+      config: { access: 'knowledge.read' },
+      schema: {
+        tags,
+        summary: '知识文章列表（最新在前）',
+        querystring: Query({
+          ...PageQuery,
+          status: Type.Optional(Literals(ARTICLE_STATUSES)),
+          type: Type.Optional(ArticleTypeSchema),
+          visibility: Type.Optional(VisibilitySchema),
+          categoryId: Type.Optional(Uuid),
+          problemType: Type.Optional(ProblemType),
+          inReview: Type.Optional(Type.Boolean({ description: 'true 只看有版本待审核的（审核人的待办）' })),
+        }),
+        response: { 200: Page(ArticleView) },
+      },
+    },
+    async (req) => {
+      const { cursor, limit = DEFAULT_LIMIT, ...filter } = req.query;
+      return idPage(await knowledge.listArticles(req.ctx, { ...filter, beforeId: afterIdOf(cursor), limit }), limit, articleView);
+    },
+  );
+  app.post(
+    '/api/knowledge-articles',
+    {
+      config: { access: 'knowledge.write' },
+      schema: {
+        tags,
+        summary: '新建知识文章（K1）：文章、手册或案例，以草稿 v1 开始，审核通过后发布',
+        body: CreateArticle,
+        response: { 201: ArticleDetailView },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await knowledge.createArticle(req.ctx, req.body)),
+  );
+  app.get(
+    '/api/knowledge-articles/:id',
+    { config: { access: 'knowledge.read' }, schema: { tags, summary: '知识文章：已发布版本与正在编写/审核的版本', params: IdParams, response: { 200: ArticleDetailView } } },
+    async (req) => knowledge.getArticle(req.ctx, req.params.id),
+  );
+  app.patch(
+    '/api/knowledge-articles/:id',
+    {
+      config: { access: 'knowledge.review' },
+      schema: { tags, summary: '修改文章类型、可见范围（内部/公开）、分类、问题类型', description: '立即生效（公开范围影响帮助中心），因此只有审核人可以修改。', params: IdParams, body: UpdateArticle, response: { 200: ArticleDetailView } },
+    },
+    async (req) => knowledge.updateArticle(req.ctx, req.params.id, req.body),
+  );
+  app.post(
+    '/api/knowledge-articles/:id/archivals',
+    {
+      config: { access: 'knowledge.review' },
+      schema: { tags, summary: '归档文章：不再出现在搜索与帮助中心，历史版本保留', params: IdParams, body: Body({ reason: Text(500, '归档原因（记入审计）') }), response: { 201: ArticleDetailView } },
+    },
+    async (req, reply) => reply.status(201).send(await knowledge.archiveArticle(req.ctx, req.params.id, req.body.reason)),
+  );
+
+  // ----- versions -----
+  app.get(
+    '/api/knowledge-articles/:id/versions',
+    { config: { access: 'knowledge.read' }, schema: { tags, summary: '文章的版本（新版本在前）', params: IdParams, querystring: Query(PageQuery), response: { 200: Page(VersionSummaryView) } } },
+    async (req) => {
+      const limit = req.query.limit ?? DEFAULT_LIMIT;
+      const rows = await knowledge.listVersions(req.ctx, req.params.id, { beforeVersion: decodeCursor(req.query.cursor, isPositiveInt), limit });
+      return toPage(rows, limit, versionSummaryView, (r) => r.version);
+    },
+  );
+  app.post(
+    '/api/knowledge-articles/:id/versions',
+    {
+      config: { access: 'knowledge.write' },
+      schema: {
+        tags,
+        summary: '起草新版本（从已发布版本复制），发布前读者仍看到原版本',
+        description: '同一时间只能有一个草稿或审核中的版本（409 knowledge.open_version_exists）。',
+        params: IdParams,
+        body: Body(VersionInput),
+        response: { 201: VersionView },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await knowledge.createVersion(req.ctx, req.params.id, req.body)),
+  );
+  app.get(
+    '/api/knowledge-articles/:id/versions/:version',
+    { config: { access: 'knowledge.read' }, schema: { tags, summary: '某个版本的全文', params: VersionParams, response: { 200: VersionView } } },
+    async (req) => knowledge.getVersion(req.ctx, req.params.id, req.params.version),
+  );
+  app.patch(
+    '/api/knowledge-articles/:id/versions/:version',
+    {
+      config: { access: 'knowledge.write' },
+      schema: { tags, summary: '修改草稿（作者或审核人）', params: VersionParams, body: Body(VersionInput, { minProperties: 1 }), response: { 200: VersionView } },
+    },
+    async (req) => knowledge.updateVersion(req.ctx, req.params.id, req.params.version, req.body),
+  );
+  app.get(
+    '/api/knowledge-articles/:id/versions/:version/changes',
+    {
+      config: { access: 'knowledge.read' },
+      schema: {
+        tags,
+        summary: '版本差异：按中文词语标出增删',
+        params: VersionParams,
+        querystring: Query({ against: Type.Optional(Type.Integer({ minimum: 1, description: '对比的版本号，默认前一版本' })) }),
+        response: { 200: DiffView },
+      },
+    },
+    async (req) => knowledge.diffVersions(req.ctx, req.params.id, req.params.version, req.query.against),
+  );
+  app.post(
+    '/api/knowledge-articles/:id/versions/:version/submissions',
+    { config: { access: 'knowledge.write' }, schema: { tags, summary: '提交审核', params: VersionParams, response: { 201: VersionView } } },
+    async (req, reply) => reply.status(201).send(await knowledge.submitVersion(req.ctx, req.params.id, req.params.version)),
+  );
+  app.post(
+    '/api/knowledge-articles/:id/versions/:version/reviews',
+    {
+      config: { access: 'knowledge.review' },
+      schema: {
+        tags,
+        summary: '审核：通过即发布，驳回则退回草稿并附意见',
+        description: '不能审核自己编写的版本（403 knowledge.own_version）。驳回须填写意见。',
+        params: VersionParams,
+        body: Body({ decision: Literals(['approve', 'reject'] as const, 'approve 通过并发布 / reject 驳回'), comment: Optional(Text(1000, '审核意见；驳回时必填')) }),
+        response: { 201: VersionView },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await knowledge.reviewVersion(req.ctx, req.params.id, req.params.version, req.body)),
+  );
+}

@@ -1,0 +1,100 @@
+import { sql } from 'drizzle-orm';
+import { customType, index, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { at, id } from '../../db/columns.ts';
+
+/** PostgreSQL full-text document; written from app-side jieba terms (platform/text), read only in SQL. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/** K1: folders of the knowledge base, one level of nesting under a parent. */
+export const kbCategories = pgTable(
+  'kb_categories',
+  {
+    id: id(),
+    name: text().notNull(),
+    parentId: uuid(),
+    position: integer().notNull().default(0),
+    createdAt: at().notNull(),
+    updatedAt: at().notNull(),
+  },
+  (t) => [unique('kb_categories_name_key').on(t.parentId, t.name).nullsNotDistinct()],
+);
+
+/**
+ * K1: an article, manual or past case. What readers and search see is its published version,
+ * copied here (title, search terms) when a version is published; drafts live in kb_article_versions.
+ */
+export const kbArticles = pgTable(
+  'kb_articles',
+  {
+    id: id(),
+    /** KB-number shown to people and quoted in replies. */
+    number: integer().generatedAlwaysAsIdentity({ startWith: 1001 }).notNull(),
+    type: text().notNull(),
+    visibility: text().notNull(),
+    categoryId: uuid(),
+    /** Problem type code of the active policy: the workspace suggests the article for such conversations. */
+    problemType: text(),
+    status: text().notNull(),
+    title: text().notNull(),
+    publishedVersionId: uuid(),
+    publishedAt: at(),
+    search: tsvector(),
+    /** K3: the solved conversation the article was drafted from. */
+    sourceConversationId: uuid(),
+    createdBy: uuid(),
+    createdAt: at().notNull(),
+    updatedAt: at().notNull(),
+    archivedAt: at(),
+  },
+  (t) => [
+    uniqueIndex('kb_articles_number_key').on(t.number),
+    index('kb_articles_search_idx').using('gin', t.search),
+    index('kb_articles_category_idx').on(t.categoryId),
+    index('kb_articles_problem_type_idx').on(t.problemType).where(sql`status = 'published'`),
+  ],
+);
+
+/** K1: every version of an article, reviewed before it is published (author → reviewer → published). */
+export const kbArticleVersions = pgTable(
+  'kb_article_versions',
+  {
+    id: id(),
+    articleId: uuid().notNull(),
+    version: integer().notNull(),
+    status: text().notNull(),
+    title: text().notNull(),
+    body: text().notNull(),
+    note: text(),
+    authorId: uuid(),
+    submittedAt: at(),
+    reviewerId: uuid(),
+    reviewedAt: at(),
+    reviewComment: text(),
+    publishedAt: at(),
+    createdAt: at().notNull(),
+    updatedAt: at().notNull(),
+  },
+  (t) => [
+    uniqueIndex('kb_article_versions_version_key').on(t.articleId, t.version),
+    // One version at a time is being written or reviewed.
+    uniqueIndex('kb_article_versions_open_key').on(t.articleId).where(sql`status in ('draft', 'in_review')`),
+    index('kb_article_versions_status_idx').on(t.status),
+  ],
+);
+
+/** K2: every search, so searches that found nothing are listed as knowledge gaps. */
+export const kbSearches = pgTable(
+  'kb_searches',
+  {
+    id: id(),
+    at: at().notNull(),
+    query: text().notNull(),
+    /** The query's terms, space-separated: searches worded alike count as one gap. */
+    terms: text().notNull(),
+    results: integer().notNull(),
+    source: text().notNull(),
+    staffId: uuid(),
+    conversationId: uuid(),
+  },
+  (t) => [index('kb_searches_gaps_idx').on(t.at).where(sql`results = 0`)],
+);
