@@ -1,43 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { inBrowser, launchChromium, noBrowser } from '../support/browser.ts';
-import { http, kefuEnv, killAll, loginOver, removeTempDirs, startKefu, tempDataDir, type Server } from '../support/process.ts';
-import { DEMO_PASSWORD } from '../support/kefu.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { noBrowser } from '../support/browser.ts';
+import { consoleSuite, eventually, signInAt } from '../support/console.ts';
 
 /** Issue 5 (closed-loop screens): a complaint handler works a complaint from acceptance to closure in Chromium. */
 if (noBrowser) console.warn(`test/e2e/complaints.test.ts: ${noBrowser}`);
 
 describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
-  let server: Server;
-  let browser: Browser;
-  const run = (name: string, body: Parameters<typeof inBrowser>[3]) => inBrowser(browser, server.url, name, body);
-  const eventually = <T,>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000 });
-
-  beforeAll(async () => {
-    server = await startKefu(kefuEnv({ KEFU_DATA_DIR: tempDataDir(), KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD }));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await killAll();
-    removeTempDirs();
-  });
-
-  const api = async (as: string, method: string, url: string, body?: unknown) => {
-    const res = await http(server.url, method, url, { token: await loginOver(server.url, as, DEMO_PASSWORD), body });
-    expect(res.status, `${method} ${url}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
-    return res.body;
-  };
-
-  async function signInAt({ page, expectHttpError }: { page: Page; expectHttpError: (s: number, p: string) => void }, path: string, username: string) {
-    expectHttpError(401, '/api/auth/me');
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.waitForURL(/\/console\/?$/);
-    await page.goto(`/console${path}`);
-  }
+  const { run, api } = consoleSuite();
 
   const pick = (page: Page, text: string) => page.locator('.ant-select-dropdown .ant-select-item-option').filter({ hasText: text }).first().click();
   /** A date-time typed into an antd picker in the browser's (this machine's) time zone. */
@@ -174,4 +144,82 @@ describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
       expect(await page.getByTestId('proposal-form').count()).toBe(0);
     });
   }, 180_000);
+
+  let phone = 13900007100;
+  /** A complaint just accepted by agent1, by phone. */
+  async function accepted(matter: string): Promise<{ id: string; contact: string }> {
+    const contact = String(phone++);
+    const customer = await api('lead1', 'POST', '/api/customers', { kind: 'person', name: '孔先生', phones: [contact] });
+    const created = await api('agent1', 'POST', '/api/complaints', { customerId: customer.id, complainantName: '孔先生', contact, channel: 'phone', matter });
+    return { id: created.id, contact };
+  }
+  const staffId = async (username: string): Promise<string> => (await api(username, 'GET', '/api/auth/me')).id;
+  const fieldError = (page: Page, label: string) => page.locator('.ant-form-item').filter({ has: page.getByLabel(label, { exact: true }) }).locator('.ant-form-item-explain-error');
+
+  it('issue 5 / CP5: a handler records the cause and attribution, which start the investigation and are there after a reload', async () => {
+    const complaint = await accepted('安装师傅迟到三小时且态度恶劣');
+    await run('CP5 findings', async (t) => {
+      const { page } = t;
+      await signInAt(t, `/complaints?id=${complaint.id}`, 'agent1');
+      await eventually(() => status(page)).toBe('已受理');
+      await page.getByLabel('原因', { exact: true }).fill('派单冲突，师傅未提前告知');
+      await page.getByLabel('归责员工').fill('刘洋');
+      await pick(page, '刘洋');
+      await page.getByLabel('归责说明').fill('调度员未按流程通知客户改约');
+      await page.getByRole('button', { name: '保存原因与归责' }).click();
+      await eventually(() => status(page)).toBe('调查中');
+
+      await page.reload();
+      await eventually(() => page.getByLabel('原因', { exact: true }).inputValue()).toBe('派单冲突，师傅未提前告知');
+      expect(await page.getByLabel('归责说明').inputValue()).toBe('调度员未按流程通知客户改约');
+      await eventually(() => page.getByTestId('findings-form').innerText()).toContain('刘洋');
+    });
+    expect(await api('qa1', 'GET', `/api/complaints/${complaint.id}`)).toMatchObject({
+      status: 'investigating',
+      cause: '派单冲突，师傅未提前告知',
+      attributedStaffId: await staffId('agent2'),
+      attributionNote: '调度员未按流程通知客户改约',
+    });
+  }, 120_000);
+
+  it('issue 5 / CP1: the owner is handed to a colleague; the server refuses a partner-department member, on the field', async () => {
+    const complaint = await accepted('空调外机噪音大，多次报修无果');
+    await run('CP owner', async (t) => {
+      const { page } = t;
+      await signInAt(t, `/complaints?id=${complaint.id}`, 'agent1');
+      await eventually(() => page.getByTestId('complaint-owner').innerText()).toBe('张伟');
+      await page.getByLabel('投诉负责人').fill('孙丽');
+      await pick(page, '孙丽');
+      t.expectHttpError(400, `/api/complaints/${complaint.id}`);
+      await page.getByRole('button', { name: '更换负责人' }).click();
+      await eventually(() => fieldError(page, '投诉负责人').innerText()).toBe('员工不存在或已停用');
+
+      await page.getByLabel('投诉负责人').fill('刘洋');
+      await pick(page, '刘洋');
+      await page.getByRole('button', { name: '更换负责人' }).click();
+      await eventually(() => page.getByTestId('complaint-owner').innerText()).toBe('刘洋');
+    });
+    expect((await api('agent2', 'GET', `/api/complaints/${complaint.id}`)).ownerId).toBe(await staffId('agent2'));
+  }, 120_000);
+
+  it('issue 5 / CP1 / C4: a team lead reveals the masked contact after giving a reason, and the reveal is audited', async () => {
+    const complaint = await accepted('退货运费被重复扣款');
+    const masked = `${complaint.contact.slice(0, 3)}****${complaint.contact.slice(-4)}`;
+    await run('CP reveal contact', async (t) => {
+      const { page } = t;
+      await signInAt(t, `/complaints?id=${complaint.id}`, 'lead1');
+      await eventually(() => page.getByTestId('masked-contact').innerText()).toBe(masked);
+      await page.getByRole('button', { name: '查看原文：联系电话' }).click();
+      const dialog = page.getByRole('dialog');
+      const ok = dialog.getByRole('button', { name: /^查\s*看$/ });
+      // No reason, no reveal: the dialog's button waits for one.
+      expect(await ok.isDisabled()).toBe(true);
+      await dialog.getByLabel('查看原因').fill('回访客户确认退款结果');
+      await ok.click();
+      await eventually(() => page.getByTestId('clear-contact').innerText()).toContain(complaint.contact);
+    });
+    const audit = await api('manager1', 'GET', `/api/audit?entityType=complaint&entityId=${complaint.id}&action=reveal`);
+    expect(audit.data).toHaveLength(1);
+    expect(audit.data[0]).toMatchObject({ actorName: '李强', after: { field: 'contact' }, reason: '回访客户确认退款结果' });
+  }, 120_000);
 });

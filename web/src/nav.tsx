@@ -3,6 +3,7 @@ import { ApiOutlined, AuditOutlined, FileProtectOutlined, HomeOutlined, KeyOutli
 import { DashboardOutlined, FundOutlined, SafetyCertificateOutlined, WarningOutlined } from '@ant-design/icons';
 import { ApartmentOutlined, TeamOutlined } from '@ant-design/icons';
 import { MessageOutlined } from '@ant-design/icons';
+import { ThunderboltOutlined } from '@ant-design/icons';
 import type { Me } from './api/client.ts';
 import { allows, type Access } from './auth/session.tsx';
 import type { zhCN } from './i18n/zh-CN.ts';
@@ -38,6 +39,8 @@ export const SCREENS: readonly Screen[] = [
   { path: '/wallboard', label: 'wallboard', icon: DashboardOutlined, access: 'agents.status.manage', page: lazy(() => import('./pages/supervisor/Wallboard.tsx')) },
   { path: '/complaints', label: 'complaints', icon: WarningOutlined, access: 'complaints.read', page: lazy(() => import('./pages/complaints/Complaints.tsx')) },
   { path: '/complaint-approvals', label: 'complaintApprovals', icon: SafetyCertificateOutlined, access: 'complaints.approve', page: lazy(() => import('./pages/complaints/Approvals.tsx')) },
+  // CH8: keeping the shared canned replies needs canned_replies.manage_shared; agents pick replies (and keep their own) in the workspace.
+  { path: '/canned', label: 'canned', icon: ThunderboltOutlined, access: 'canned_replies.manage_shared', page: lazy(() => import('./pages/canned/CannedReplies.tsx')) },
   { path: '/kpi', label: 'kpi', icon: FundOutlined, access: 'kpi.read', page: lazy(() => import('./pages/kpi/Kpi.tsx')) },
 ];
 

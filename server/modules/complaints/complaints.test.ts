@@ -653,7 +653,7 @@ describe('CP5 attribution and analysis', () => {
 });
 
 describe('CP1 personal data', () => {
-  it('CP1: the contact is masked for an agent, in lists, details and history; a team lead reveals it with a reason', async () => {
+  it('CP1: the contact is masked for an agent, in lists, details and history; a team lead reveals it with a reason, audited', async () => {
     const c = await complaint(await customer());
     expect(c.contact).toBe('138****3836');
     const detail = await get(c.id, 'agent1');
@@ -663,6 +663,10 @@ describe('CP1 personal data', () => {
     const body = { entityType: 'complaint', entityId: c.id, field: 'contact', reason: '回访客户确认处理结果' };
     expectError(await h.api('POST', '/api/reveals', { as: 'agent1', body }), 403, 'auth.forbidden');
     expect((await h.api('POST', '/api/reveals', { as: 'lead1', body })).body).toEqual({ value: '13812343836' });
+    // Who saw it and why is recorded on the complaint, never the value itself.
+    const audit = (await h.api('GET', `/api/audit?entityType=complaint&entityId=${c.id}&action=reveal`, { as: 'manager1' })).body;
+    expect(audit.data).toEqual([expect.objectContaining({ actorId: await staffId('lead1'), after: { field: 'contact' }, reason: '回访客户确认处理结果' })]);
+    expect(JSON.stringify(audit)).not.toContain('13812343836');
     // Webhooks and consoles receive the event as the API shows the complaint: masked.
     const [created] = await h.kefu.database.db.select().from(events).where(eq(events.type, 'complaint.created'));
     expect(created!.data).toMatchObject({ id: c.id, contact: '138****3836' });

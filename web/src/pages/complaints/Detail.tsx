@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ComponentProps } from 'react';
 import { Link } from 'react-router';
-import { Alert, Button, Card, Descriptions, Empty, Space, Steps, Table, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Empty, Space, Steps, Table, Tag, Timeline, Typography, type TableColumnsType } from 'antd';
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, type Reply } from '../../api/client.ts';
@@ -10,6 +10,8 @@ import { formatDateTime, useLoad } from '../supervisor/shared.ts';
 import { STATUS_COLOURS } from './labels.ts';
 import { Decision } from './Decision.tsx';
 import { ActionDialog, ActionForm, CloseForm, EvidenceForm, ProposalForm, RevisitForm, StaffName } from './Handling.tsx';
+import { FindingsForm, OwnerForm } from './Investigation.tsx';
+import { Reveal } from '../customers/Reveal.tsx';
 import { conversationPath } from '../../nav.tsx';
 
 type Detail = Reply<'get', '/api/complaints/{id}'>;
@@ -29,6 +31,9 @@ interface Loaded {
   /** Policy complaints.revisitRequired: closing waits for a satisfied revisit. */
   revisitRequired: boolean;
 }
+
+// Reveal's entityType names only 'customer' for now; the server reveals complaints too (registerRevealable in record.ts).
+const COMPLAINT_ENTITY = 'complaint' as ComponentProps<typeof Reveal>['entityType'];
 
 const ENTITIES = ['complaint', 'complaint_evidence', 'complaint_proposal', 'complaint_approval', 'complaint_action'] as const;
 const isEntity = (v: string): v is (typeof ENTITIES)[number] => (ENTITIES as readonly string[]).includes(v);
@@ -56,6 +61,12 @@ function evidenceLink(e: Evidence, label: string) {
       {label}
     </a>
   );
+}
+
+/** The evidence and the actions: a small table of records, or a word saying there are none yet. */
+function Records<T extends { id: string }>({ rows, empty, columns }: { rows: T[]; empty: string; columns: TableColumnsType<T> }) {
+  if (rows.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={empty} />;
+  return <Table<T> rowKey="id" size="small" pagination={false} dataSource={rows} columns={columns} />;
 }
 
 export function ComplaintDetail({ id }: { id: string }) {
@@ -103,6 +114,8 @@ export function ComplaintDetail({ id }: { id: string }) {
   // What the handler may do now; the server checks the same and answers 409 otherwise.
   const handles = canManage && !archived;
   const latest = c.proposals.at(-1) ?? null;
+  // CP5: the server takes the cause and attribution only until a solution is proposed.
+  const findingsOpen = handles && (c.status === 'accepted' || c.status === 'investigating');
   const canClose = handles && c.status === 'revisiting' && (!data.revisitRequired || c.revisitOutcome === 'satisfied');
   const now = Date.now();
   const overdue = (a: Action) => a.status === 'open' && a.dueAt !== null && Date.parse(a.dueAt) < now;
@@ -146,7 +159,9 @@ export function ComplaintDetail({ id }: { id: string }) {
       <Card title={t('complaints.acceptance')}>
         <Descriptions column={{ xs: 1, md: 2 }} size="small">
           <Descriptions.Item label={t('complaints.complainant')}>{c.complainantName}</Descriptions.Item>
-          <Descriptions.Item label={t('complaints.contact')}>{c.contact}</Descriptions.Item>
+          <Descriptions.Item label={t('complaints.contact')}>
+            <Reveal entityType={COMPLAINT_ENTITY} entityId={c.id} field="contact" label={t('complaints.contact')} masked={c.contact} />
+          </Descriptions.Item>
           <Descriptions.Item label={t('complaints.customer')}>{c.customerName ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('complaints.channel')}>{t(`complaints.channels.${c.channel}`)}</Descriptions.Item>
           <Descriptions.Item label={t('complaints.receivedAt')}>{formatDateTime(c.receivedAt)}</Descriptions.Item>
@@ -158,40 +173,52 @@ export function ComplaintDetail({ id }: { id: string }) {
           <Descriptions.Item label={t('complaints.conversation')}>
             {c.conversationId ? <Link to={conversationPath(c.conversationId)}>{t('complaints.openConversation')}</Link> : '—'}
           </Descriptions.Item>
-          <Descriptions.Item label={t('complaints.cause')}>{c.cause ?? '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('complaints.owner')}>
+            <span data-testid="complaint-owner">
+              <StaffName id={c.ownerId} />
+            </span>
+          </Descriptions.Item>
           <Descriptions.Item label={t('complaints.matter')} span={2}>
             <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{c.matter}</Typography.Paragraph>
           </Descriptions.Item>
-          {c.attributionNote && (
-            <Descriptions.Item label={t('complaints.attribution')} span={2}>
-              {c.attributionNote}
-            </Descriptions.Item>
-          )}
         </Descriptions>
+        {handles && (
+          <div style={{ marginTop: 16 }}>
+            <OwnerForm key={c.ownerId} complaint={c} onDone={reload} />
+          </div>
+        )}
       </Card>
 
       <Card title={t('complaints.evidence', { count: c.evidence.length })}>
-        {c.evidence.length === 0 ? (
-          <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('complaints.noEvidence')} />
-        ) : (
-          <Table<Evidence>
-            rowKey="id"
-            size="small"
-            pagination={false}
-            dataSource={c.evidence}
-            columns={[
-              { title: t('complaints.evidenceKind'), dataIndex: 'kind', render: (k: Evidence['kind']) => <Tag>{t(`complaints.evidenceKinds.${k}`)}</Tag> },
-              { title: t('complaints.evidenceContent'), key: 'snapshot', render: (_, e) => snapshotSummary(e) },
-              { title: t('complaints.note'), dataIndex: 'note', render: (n: string | null) => n ?? '—' },
-              { title: t('complaints.addedAt'), dataIndex: 'addedAt', render: formatDateTime },
-              { title: t('complaints.original'), key: 'link', render: (_, e) => evidenceLink(e, t('complaints.openOriginal')) },
-            ]}
-          />
-        )}
+        <Records<Evidence>
+          rows={c.evidence}
+          empty={t('complaints.noEvidence')}
+          columns={[
+            { title: t('complaints.evidenceKind'), dataIndex: 'kind', render: (k: Evidence['kind']) => <Tag>{t(`complaints.evidenceKinds.${k}`)}</Tag> },
+            { title: t('complaints.evidenceContent'), key: 'snapshot', render: (_, e) => snapshotSummary(e) },
+            { title: t('complaints.note'), dataIndex: 'note', render: (n: string | null) => n ?? '—' },
+            { title: t('complaints.addedAt'), dataIndex: 'addedAt', render: formatDateTime },
+            { title: t('complaints.original'), key: 'link', render: (_, e) => evidenceLink(e, t('complaints.openOriginal')) },
+          ]}
+        />
         {handles && (
           <div style={{ marginTop: 16 }}>
             <EvidenceForm complaint={c} onDone={reload} />
           </div>
+        )}
+      </Card>
+
+      <Card title={t('complaints.findings')} data-testid="complaint-findings">
+        {findingsOpen ? (
+          <FindingsForm key={[c.cause, c.attributedStaffId, c.attributionNote].join('|')} complaint={c} onDone={reload} />
+        ) : (
+          <Descriptions column={1} size="small">
+            <Descriptions.Item label={t('complaints.cause')}>{c.cause ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('complaints.attributedStaff')}>
+              <StaffName id={c.attributedStaffId} />
+            </Descriptions.Item>
+            <Descriptions.Item label={t('complaints.attribution')}>{c.attributionNote ?? '—'}</Descriptions.Item>
+          </Descriptions>
         )}
       </Card>
 
@@ -231,56 +258,50 @@ export function ComplaintDetail({ id }: { id: string }) {
       </Card>
 
       <Card title={t('complaints.actions')}>
-        {c.actions.length === 0 ? (
-          <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('complaints.noActions')} />
-        ) : (
-          <Table<Action>
-            rowKey="id"
-            size="small"
-            pagination={false}
-            dataSource={c.actions}
-            columns={[
-              { title: t('complaints.actionTitle'), dataIndex: 'title' },
-              { title: t('complaints.assignee'), key: 'assignee', render: (_, a) => <StaffName id={a.assigneeId} /> },
-              {
-                title: t('complaints.status'),
-                dataIndex: 'status',
-                render: (s: Action['status'], a) => (
-                  <Space size={4}>
-                    <Tag color={s === 'done' ? 'green' : s === 'cancelled' ? 'default' : 'blue'}>{t(`complaints.actionStatuses.${s}`)}</Tag>
-                    {overdue(a) && <Tag color="red">{t('complaints.actionOverdue')}</Tag>}
-                  </Space>
-                ),
-              },
-              { title: t('complaints.dueAt'), dataIndex: 'dueAt', render: formatDateTime },
-              { title: t('complaints.result'), key: 'result', render: (_, a) => a.result ?? a.cancelReason ?? '—' },
-              { title: t('complaints.doneAt'), key: 'doneAt', render: (_, a) => formatDateTime(a.doneAt ?? a.cancelledAt) },
-              ...(archived
-                ? []
-                : [
-                    {
-                      title: t('complaints.operations'),
-                      key: 'operations',
-                      render: (_: unknown, a: Action) =>
-                        a.status === 'open' && (
-                          <Space size={4}>
-                            {(canManage || a.assigneeId === me.id) && (
-                              <Button size="small" onClick={() => setActionDialog({ action: a, mode: 'complete' })}>
-                                {t('complaints.complete')}
-                              </Button>
-                            )}
-                            {canManage && (
-                              <Button size="small" danger onClick={() => setActionDialog({ action: a, mode: 'cancel' })}>
-                                {t('complaints.cancelAction')}
-                              </Button>
-                            )}
-                          </Space>
-                        ),
-                    },
-                  ]),
-            ]}
-          />
-        )}
+        <Records<Action>
+          rows={c.actions}
+          empty={t('complaints.noActions')}
+          columns={[
+            { title: t('complaints.actionTitle'), dataIndex: 'title' },
+            { title: t('complaints.assignee'), key: 'assignee', render: (_, a) => <StaffName id={a.assigneeId} /> },
+            {
+              title: t('complaints.status'),
+              dataIndex: 'status',
+              render: (s: Action['status'], a) => (
+                <Space size={4}>
+                  <Tag color={s === 'done' ? 'green' : s === 'cancelled' ? 'default' : 'blue'}>{t(`complaints.actionStatuses.${s}`)}</Tag>
+                  {overdue(a) && <Tag color="red">{t('complaints.actionOverdue')}</Tag>}
+                </Space>
+              ),
+            },
+            { title: t('complaints.dueAt'), dataIndex: 'dueAt', render: formatDateTime },
+            { title: t('complaints.result'), key: 'result', render: (_, a) => a.result ?? a.cancelReason ?? '—' },
+            { title: t('complaints.doneAt'), key: 'doneAt', render: (_, a) => formatDateTime(a.doneAt ?? a.cancelledAt) },
+            ...(archived
+              ? []
+              : [
+                  {
+                    title: t('complaints.operations'),
+                    key: 'operations',
+                    render: (_: unknown, a: Action) =>
+                      a.status === 'open' && (
+                        <Space size={4}>
+                          {(canManage || a.assigneeId === me.id) && (
+                            <Button size="small" onClick={() => setActionDialog({ action: a, mode: 'complete' })}>
+                              {t('complaints.complete')}
+                            </Button>
+                          )}
+                          {canManage && (
+                            <Button size="small" danger onClick={() => setActionDialog({ action: a, mode: 'cancel' })}>
+                              {t('complaints.cancelAction')}
+                            </Button>
+                          )}
+                        </Space>
+                      ),
+                  },
+                ]),
+          ]}
+        />
         {handles && (c.status === 'approved' || c.status === 'implementing') && (
           <div style={{ marginTop: 16 }}>
             <ActionForm complaint={c} onDone={reload} />
