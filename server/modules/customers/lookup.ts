@@ -3,6 +3,7 @@ import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import { declareEventTypes } from '../../platform/events/outbox.ts';
 import type { Writer } from '../../platform/write.ts';
+import type { KnownPersonalData } from '../../platform/pii/scrub.ts';
 import type { PolicyDocument } from '../policy/document.ts';
 import { currentPolicy } from '../policy/service.ts';
 import { CUSTOMER_AUDIENCE } from './audience.ts';
@@ -167,4 +168,11 @@ export async function orderBrief(db: Executor, id: string): Promise<OrderBrief |
     .where(eq(customerOrders.id, id))
     .limit(1);
   return row ?? null;
+}
+
+/** The archive's personal data in clear, for scrubbing it out of shared text (K3); never returned to a caller. */
+export async function personalDataOf(db: Executor, id: string): Promise<KnownPersonalData> {
+  const [row] = await db.select({ name: customers.name, phones: customers.phones, emails: customers.emails, addresses: customers.addresses }).from(customers).where(eq(customers.id, id)).limit(1);
+  if (!row) return { names: [], phones: [], emails: [], streets: [] };
+  return { names: [row.name], phones: row.phones, emails: row.emails, streets: row.addresses.map((a) => a.street) };
 }

@@ -202,3 +202,42 @@ describe('K2 Chinese search', () => {
     expect(await articles()).toEqual(before);
   });
 });
+
+describe('K3 from case to article', () => {
+  async function solvedConversation(resolve = true) {
+    const customer = await h.api('POST', '/api/customers', {
+      as: 'agent1',
+      body: { name: '欧阳明', phones: ['13812345678'], emails: ['ouyang@example.com'], addresses: [{ province: '浙江省', city: '杭州市', district: '西湖区', street: '文三路 90 号' }] },
+    });
+    const conv = await h.api('POST', '/api/conversations', { as: 'agent1', body: { channel: 'chat', customerId: customer.body.id, subject: '欧阳明的耳机无法配对', message: { body: '我是欧阳明，电话 138 1234 5678，耳机连不上手机' } } });
+    const id = conv.body.id as string;
+    await h.api('POST', `/api/conversations/${id}/assignments`, { as: 'lead1', body: { toStaffId: (await h.api('GET', '/api/staff?q=agent1', { as: 'admin' })).body.data[0].id } });
+    await h.api('POST', `/api/conversations/${id}/messages`, { as: 'agent1', body: { body: '欧阳先生您好，请长按电源键五秒进入配对模式。寄修地址请写文三路 90 号。' } });
+    await h.api('POST', `/api/conversations/${id}/messages`, { as: 'agent1', body: { body: '客户身份证 11010519491231002X 已核验', internal: true } });
+    const patched = await h.api('PATCH', `/api/conversations/${id}`, { as: 'agent1', body: { problemType: 'technical_support', intake: { problemDescription: '耳机无法与手机配对，客户邮箱 ouyang@example.com', productModel: 'KF-X9' } } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    if (resolve) expect((await h.api('POST', `/api/conversations/${id}/status`, { as: 'agent1', body: { status: 'resolved' } })).status).toBe(200);
+    return id;
+  }
+
+  it('K3: a solved conversation becomes a draft case article with the problem record and the exchange, the customer\'s personal data taken out', async () => {
+    const id = await solvedConversation();
+    const res = await h.api('POST', `/api/conversations/${id}/articles`, { as: 'agent1' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ type: 'case', visibility: 'internal', status: 'draft', problemType: 'technical_support', sourceConversationId: id, title: '案例：【客户】的耳机无法配对' });
+    const body = res.body.open.body as string;
+    for (const secret of ['欧阳明', '13812345678', '138 1234 5678', 'ouyang@example.com', '文三路', '11010519491231002X']) expect(body).not.toContain(secret);
+    expect(body).toContain('问题类型：技术支持');
+    expect(body).toContain('- 产品型号：KF-X9');
+    expect(body).toContain('客户：我是【客户】，电话 【电话】，耳机连不上手机');
+    expect(body).toContain('客服：欧阳先生您好，请长按电源键五秒进入配对模式。寄修地址请写【地址】。');
+    expect(body).toContain('内部备注：客户身份证 【证件号】 已核验');
+    expect(res.body.open.note).toMatch(/^由会话 #\d+ 生成/);
+  });
+
+  it('K3: a conversation still open cannot become a case; one the caller cannot see is not found', async () => {
+    const open = await solvedConversation(false);
+    expectError(await h.api('POST', `/api/conversations/${open}/articles`, { as: 'agent1' }), 409, 'knowledge.conversation_not_solved');
+    expectError(await h.api('POST', `/api/conversations/${open}/articles`, { as: 'agent2' }), 404);
+  });
+});

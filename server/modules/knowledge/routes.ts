@@ -3,6 +3,7 @@ import type { App } from '../../platform/http/app-types.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, isPositiveInt, toPage } from '../../platform/http/pagination.ts';
 import { Body, IdParams, Literals, Optional, Query, Text, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import * as knowledge from './service.ts';
+import { draftFromConversation } from './cases.ts';
 import { knowledgeGaps, searchArticles } from './search.ts';
 import {
   ARTICLE_STATUSES,
@@ -183,6 +184,21 @@ export function knowledgeRoutes(app: App): void {
       schema: { tags, summary: '归档文章：不再出现在搜索与帮助中心，历史版本保留', params: IdParams, body: Body({ reason: Text(500, '归档原因（记入审计）') }), response: { 201: ArticleDetailView } },
     },
     async (req, reply) => reply.status(201).send(await knowledge.archiveArticle(req.ctx, req.params.id, req.body.reason)),
+  );
+
+  app.post(
+    '/api/conversations/:id/articles',
+    {
+      config: { access: 'knowledge.write' },
+      schema: {
+        tags,
+        summary: '由已解决的会话生成案例草稿（K3）：问题记录与处理经过，去除客户个人信息',
+        description: '会话须为已解决或已关闭，且本人可见（否则 404）。客户档案中的姓名、电话、邮箱、街道地址，以及形如手机号、固定电话、身份证号、邮箱的文字都被替换为【客户】【电话】【证件号】【邮箱】【地址】。草稿之后照常提交审核。',
+        params: IdParams,
+        response: { 201: ArticleDetailView },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await draftFromConversation(req.ctx, req.params.id)),
   );
 
   // ----- versions -----

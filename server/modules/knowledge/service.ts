@@ -33,6 +33,7 @@ export const KnowledgeError = defineErrors('knowledge', {
   not_author: [403, { 'zh-CN': '只有作者或审核人可以修改此草稿', 'zh-TW': '只有作者或審核人可以修改此草稿', en: 'Only its author or a reviewer may edit this draft' }],
   comment_required: [400, { 'zh-CN': '驳回时请填写意见，让作者知道要改什么', 'zh-TW': '駁回時請填寫意見，讓作者知道要改什麼', en: 'A rejection needs a comment telling the author what to change' }],
   own_version: [403, { 'zh-CN': '不能审核自己编写的版本', 'zh-TW': '不能審核自己編寫的版本', en: 'You cannot review a version you wrote' }],
+  conversation_not_solved: [409, { 'zh-CN': '会话尚未解决，不能生成案例', 'zh-TW': '會話尚未解決，不能產生案例', en: 'Only a solved conversation can become a case article' }],
   archived: [409, { 'zh-CN': '文章已归档，只读', 'zh-TW': '文章已歸檔，唯讀', en: 'The article is archived and read-only' }],
 });
 

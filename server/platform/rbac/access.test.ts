@@ -220,13 +220,17 @@ function complaintFixtures(): Promise<{ accepted: string; implementing: string }
   return standingComplaints;
 }
 
-/** Closed loop (docs/closed-loop.md): a phone case resolved while waiting in a queue every service role sees, so its survey (asked on the callback) too. */
-async function newSurvey(): Promise<string> {
+/** A phone case resolved while waiting in a queue every service role sees. */
+async function resolvedConversation(): Promise<string> {
   const conv = await asAdmin('POST', '/api/conversations', { channel: 'phone', customerId: fx.customer });
   await asAdmin('POST', `/api/conversations/${conv.id}/escalations`, { toStaffId: (await asAdmin('GET', '/api/staff?q=engineer1')).data[0].id, note: '访问测试' });
   await asAdmin('PATCH', `/api/conversations/${conv.id}`, { problemType: 'consultation', intake: { problemDescription: '访问测试' } });
   await asAdmin('POST', `/api/conversations/${conv.id}/status`, { status: 'resolved' });
-  return (await asAdmin('GET', `/api/surveys?conversationId=${conv.id}`)).data[0].id;
+  return conv.id;
+}
+/** Closed loop (docs/closed-loop.md): the survey of a resolved case (asked on the callback), seen by every service role. */
+async function newSurvey(): Promise<string> {
+  return (await asAdmin('GET', `/api/surveys?conversationId=${await resolvedConversation()}`)).data[0].id;
 }
 /** The signed link of a new survey, as an invitation email carries it. */
 async function surveyLink(): Promise<string> {
@@ -532,6 +536,7 @@ const SAMPLES: Record<string, Build> = {
   'POST /api/knowledge-articles': () => ({ url: '/api/knowledge-articles', body: { type: 'case', visibility: 'internal', title: unique('走查案例 '), body: '处理经过' } }),
   'GET /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}` }),
   'PATCH /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}`, body: { type: 'article' } }),
+  'POST /api/conversations/:id/articles': async () => ({ url: `/api/conversations/${await resolvedConversation()}/articles` }),
   'POST /api/knowledge-articles/:id/archivals': async () => ({ url: `/api/knowledge-articles/${await newArticle('admin', false)}/archivals`, body: { reason: '走查' } }),
   'GET /api/knowledge-articles/:id/versions': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}/versions` }),
   'POST /api/knowledge-articles/:id/versions': async () => ({ url: `/api/knowledge-articles/${await newArticle('admin', true)}/versions`, body: {} }),
