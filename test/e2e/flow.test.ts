@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { inBrowsers, launchChromium, noBrowser } from '../support/browser.ts';
-import { http, kefuEnv, killAll, loginOver, removeTempDirs, startKefu, tempDataDir, type Server } from '../support/process.ts';
-import { DEMO_PASSWORD } from '../support/kefu.ts';
+import { describe, expect, it } from 'vitest';
+import { noBrowser } from '../support/browser.ts';
+import { consoleSuite, eventually as poll, signIn } from '../support/console.ts';
 
 /**
  * Issue 5 §9, the main flow end to end in Chromium against one real `kefu start` (call-center demo,
@@ -13,40 +11,19 @@ import { DEMO_PASSWORD } from '../support/kefu.ts';
 if (noBrowser) console.warn(`test/e2e/flow.test.ts: ${noBrowser}`);
 
 describe.skipIf(noBrowser)('main flow in Chromium', () => {
-  let server: Server;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startKefu(kefuEnv({ KEFU_DATA_DIR: tempDataDir(), KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD }));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await killAll();
-    removeTempDirs();
-  });
+  const { runMany, api } = consoleSuite();
 
   /** Waits for the page to get there; the limit only guards against a hang on a busy machine. */
-  const eventually = <T,>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000 });
-
-  async function signIn(page: Page, expectHttpError: (status: number, path: string) => void, username: string) {
-    // The login page first asks whether a session exists.
-    expectHttpError(401, '/api/auth/me');
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.waitForURL(/\/console\/?$/);
-  }
+  const eventually = <T,>(read: () => T | Promise<T>) => poll(read, 30_000);
 
   /** The date in the organisation's time zone, as the dashboard's period is counted. */
   const orgToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 
   it('issue 5 §9 / CH2 CH5 S3 S4 R3: a web chat is answered live in the workspace, resolved, rated 5 by the customer, and the rating shows in the CSAT of the KPI dashboard', async () => {
     let conversationId = '';
-    await inBrowsers(browser, server.url, 'main flow', ['customer', 'agent', 'manager'] as const, async ({ customer, agent, manager }) => {
+    await runMany('main flow', ['customer', 'agent', 'manager'] as const, async ({ customer, agent, manager }) => {
       // The agent signs in, opens the workspace and goes online: routing gives them the next chat.
-      await signIn(agent.page, agent.expectHttpError, 'agent1');
+      await signIn(agent, 'agent1');
       await agent.page.getByRole('navigation').getByRole('link', { name: '会话接待' }).click();
       await agent.page.getByTestId('inbox-list').waitFor();
       await agent.page.getByTestId('agent-status').getByText('在线', { exact: true }).click();
@@ -105,7 +82,7 @@ describe.skipIf(noBrowser)('main flow in Chromium', () => {
       await eventually(() => conversation.getByTestId('conversation-status').innerText()).toBe('已关闭');
 
       // A manager (kpi.read_all) opens the dashboard on CSAT for today: the one rating, 5.
-      await signIn(manager.page, manager.expectHttpError, 'manager1');
+      await signIn(manager, 'manager1');
       await manager.page.getByRole('navigation').getByRole('link', { name: '指标报表' }).click();
       // The list is virtual (only what fits is rendered): search it as a user would.
       await manager.page.getByLabel('选择指标').fill('客户满意度（平均分）');
@@ -133,10 +110,9 @@ describe.skipIf(noBrowser)('main flow in Chromium', () => {
     });
 
     // What the server recorded: the rating came from the chat and counts in agent1's CSAT.
-    const token = await loginOver(server.url, 'manager1', DEMO_PASSWORD);
-    expect((await http(server.url, 'GET', `/api/conversations/${conversationId}`, { token })).body).toMatchObject({ channel: 'chat', status: 'closed' });
-    const surveys = await http(server.url, 'GET', `/api/surveys?conversationId=${conversationId}`, { token });
-    expect(surveys.body.data).toHaveLength(1);
-    expect(surveys.body.data[0]).toMatchObject({ via: 'chat', solved: true, csat: 5 });
+    expect(await api('manager1', 'GET', `/api/conversations/${conversationId}`)).toMatchObject({ channel: 'chat', status: 'closed' });
+    const surveys = await api('manager1', 'GET', `/api/surveys?conversationId=${conversationId}`);
+    expect(surveys.data).toHaveLength(1);
+    expect(surveys.data[0]).toMatchObject({ via: 'chat', solved: true, csat: 5 });
   });
 });

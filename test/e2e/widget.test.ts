@@ -102,7 +102,8 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
         for (const w of open.splice(0)) void w.close({ code: 1001, reason: 'node lost' });
       },
     };
-    await page.routeWebSocket('**/api/chat/ws', (ws) => {
+    // The widget adds ?lang= to the socket URL.
+    await page.routeWebSocket(/\/api\/chat\/ws(\?|$)/, (ws) => {
       if (link.down) return void ws.close({ code: 1001, reason: 'unavailable' });
       open.push(ws);
       const upstream = ws.connectToServer();
@@ -389,11 +390,15 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
     });
   });
 
-  it('issue 5 §8 / CH6: with nobody online the widget offers 留言; the form checks its fields in Chinese and a left message opens a 访客留言 case', async () => {
+  async function nobodyOnline(): Promise<void> {
     const agents = await api('admin', 'GET', '/api/agent-states');
     for (const a of agents.body) {
       if (a.status !== 'offline') expect((await api('admin', 'PUT', `/api/agent-states/${a.staffId}`, { status: 'offline' })).status).toBe(200);
     }
+  }
+
+  it('issue 5 §8 / CH6: with nobody online the widget offers 留言; the form checks its fields in Chinese and a left message opens a 访客留言 case', async () => {
+    await nobodyOnline();
     await run('widget leave a message', async ({ page }) => {
       await openChat(page);
       await eventually(() => noticeText(page)).toContain('当前没有客服在线');
@@ -437,6 +442,27 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
       expect(conv.queueId).toBeTruthy();
       const customer = await api('admin', 'GET', `/api/customers/${conv.customerId}`);
       expect(customer.body.name).toBe('赵先生');
+    });
+  });
+
+  it('issue 5 §8 / CH2 CH6: a page that sets data-kefu-lang="en" gets the widget and the server\'s queue text in English, in a Chinese browser', async () => {
+    await nobodyOnline();
+    await run('widget in English', async ({ page }) => {
+      const shop = await shopServer(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body><h1>Shop</h1>
+<script src="${kefu.server.url}/widget.js" data-kefu-lang="en" async></script></body></html>`);
+      await page.goto(`${shop}/`);
+      await page.getByRole('button', { name: 'Chat with us' }).click();
+      const panel = page.getByRole('dialog', { name: 'Chat with us' });
+      expect(await panel.getByLabel('Phone').count()).toBe(1);
+      await panel.getByRole('button', { name: 'Skip' }).click();
+      await eventually(() => panel.getByRole('textbox', { name: 'Message' }).count()).toBe(1);
+      expect(await panel.getByRole('log', { name: 'Chat messages' }).innerText()).toBe('Hello, how can we help you?');
+      // The browser asks for Chinese (Accept-Language zh-CN); the page's choice wins for the server's words too.
+      await eventually(() => panel.locator('.kf-notice').innerText()).toContain('No agent is online right now.');
+      await eventually(() => panel.locator('.kf-status').innerText()).toBe('No agent online');
+      await panel.getByRole('button', { name: 'Leave a message' }).click();
+      await panel.getByRole('button', { name: 'Send message' }).click();
+      await eventually(() => panel.getByRole('alert').innerText()).toBe('Please write your message');
     });
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { inBrowser, launchChromium, type BrowserTest } from './browser.ts';
+import { inBrowser, inBrowsers, launchChromium, type BrowserTest } from './browser.ts';
 import { http, kefuEnv, killAll, loginOver, removeTempDirs, startKefu, tempDataDir, type Server } from './process.ts';
 import { DEMO_PASSWORD } from './kefu.ts';
 
@@ -33,6 +33,8 @@ export function consoleSuite(env: Record<string, string> = {}) {
     },
     /** One test in a fresh browser context (inBrowser of ./browser.ts). */
     run: (name: string, body: (t: BrowserTest) => Promise<void>) => inBrowser(started().browser, started().server.url, name, body),
+    /** One test across several people, each in their own fresh browser context (inBrowsers of ./browser.ts). */
+    runMany: <K extends string>(name: string, who: readonly K[], body: (t: Record<K, BrowserTest>) => Promise<void>) => inBrowsers(started().browser, started().server.url, name, who, body),
     /** A call over HTTP as a demo user (signed in for the call) that must succeed; answers the body. */
     api: async (as: string, method: string, url: string, body?: unknown) => {
       const base = started().server.url;

@@ -76,6 +76,20 @@ describe('CH1 one conversation model with a server-enforced status machine', () 
     expect(resolved.body.status).toBe('resolved');
   });
 
+  it('CH5: a problem-record field sent as "" is cleared and the others kept; resolving then asks for it again', async () => {
+    await online('agent1');
+    const conv = await open({ problemType: 'business', intake: { orderNumber: 'DD20260302001', problemDescription: '查询发货', productModel: 'KF-1' } });
+    const patch = (intake: Record<string, string>) => h.api('PATCH', `/api/conversations/${conv.id}`, { as: 'agent1', body: { intake } });
+    const cleared = await patch({ orderNumber: '', productModel: '' });
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    expect(cleared.body.intake).toEqual({ problemDescription: '查询发货' });
+    expect((await h.api('GET', `/api/conversations/${conv.id}`, { as: 'agent1' })).body.intake).toEqual({ problemDescription: '查询发货' });
+    const err = expectError(await h.api('POST', `/api/conversations/${conv.id}/status`, { as: 'agent1', body: { status: 'resolved' } }), 422, 'conversation.intake_incomplete');
+    expect(err.field).toBe('intake.orderNumber');
+    // The limits still hold for what is written.
+    expect(expectError(await patch({ orderNumber: 'x'.repeat(65) }), 400, 'request.invalid').field).toBe('intake.orderNumber');
+  });
+
   it('CH1: a customer reply to a resolved conversation reopens it and counts the reopen', async () => {
     await online('agent1');
     const conv = await open({ problemType: 'consultation', intake: { problemDescription: '咨询' } });

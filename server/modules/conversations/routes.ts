@@ -18,6 +18,7 @@ import {
   ChannelSchema,
   ConversationView,
   HandoffBrief,
+  IntakeChangeSchema,
   IntakeSchema,
   MessageView,
   PrioritySchema,
@@ -56,7 +57,7 @@ const CreateConversation = Body({
   message: Type.Optional(Body({ body: Type.String({ minLength: 1 }), clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, { description: '客户的首条消息' })),
   assignToSelf: Type.Optional(Type.Boolean({ description: '代客户创建并由自己接待（电话、面访）' })),
 });
-const UpdateConversation = Body(ConversationFields, { minProperties: 1 });
+const UpdateConversation = Body({ ...ConversationFields, intake: Type.Optional(IntakeChangeSchema) }, { minProperties: 1 });
 
 const ListQuery = Query({
   ...PageQuery,

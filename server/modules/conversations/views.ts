@@ -38,16 +38,19 @@ export const TaskStatusSchema = Literals(TASK_STATUSES);
 export const TaskOriginSchema = Literals(TASK_ORIGINS, 'agent 人工安排 / missed_call 未接来电 / closure 结案回访');
 export const CallbackOutcomeSchema = Literals(CALLBACK_OUTCOMES, 'reached 已联系上 / unreached 未接通 / satisfied 客户满意 / not_satisfied 客户不满意');
 
-export const IntakeSchema = Type.Object(
-  {
-    orderNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    productModel: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    serialNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    problemDescription: Type.Optional(Type.String({ minLength: 1, maxLength: 5000 })),
-    contact: Type.Optional(Pii('phone', { minLength: 1, maxLength: 100, description: '回访联系方式' })),
-  },
-  { additionalProperties: false, description: '问题记录（CH5）' },
-);
+/** The problem record's fields; a change may send "" (minLength 0) to clear one. */
+const intakeFields = (minLength: 0 | 1) => ({
+  orderNumber: Type.Optional(Type.String({ minLength, maxLength: 64 })),
+  productModel: Type.Optional(Type.String({ minLength, maxLength: 100 })),
+  serialNumber: Type.Optional(Type.String({ minLength, maxLength: 100 })),
+  problemDescription: Type.Optional(Type.String({ minLength, maxLength: 5000 })),
+  contact: Type.Optional(Pii('phone', { minLength, maxLength: 100, description: '回访联系方式' })),
+});
+export const IntakeSchema = Type.Object(intakeFields(1), { additionalProperties: false, description: '问题记录（CH5）' });
+export const IntakeChangeSchema = Type.Object(intakeFields(0), {
+  additionalProperties: false,
+  description: '问题记录（CH5）的修改：只改所给的项，其余保留；某项传 "" 即清空该项',
+});
 
 export const AssignmentReason = Type.Object({
   code: Type.String({ description: 'round_robin / least_busy / manual / claimed / transfer / reassigned_offline' }),

@@ -4,6 +4,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type Reply } from '../api/client.ts';
 import { currentLanguage } from '../i18n/index.ts';
+import { SecretOnce } from '../shell/SecretOnce.tsx';
 
 type Token = Reply<'get', '/api/api-tokens'>['data'][number];
 type Created = Reply<'post', '/api/api-tokens'>;
@@ -123,14 +124,14 @@ export default function ApiTokens() {
           </Form.Item>
         </Form>
       </Modal>
-      <Modal title={t('apiTokens.createdTitle')} open={created !== null} onCancel={() => setCreated(null)} footer={<Button onClick={() => setCreated(null)}>{t('apiTokens.close')}</Button>}>
-        <Space orientation="vertical" style={{ width: '100%' }}>
-          <Alert type="warning" showIcon title={t('apiTokens.shownOnce')} />
-          <Typography.Paragraph copyable code data-testid="new-token">
-            {created?.token}
-          </Typography.Paragraph>
-        </Space>
-      </Modal>
+      <SecretOnce
+        title={t('apiTokens.createdTitle')}
+        warning={t('apiTokens.shownOnce')}
+        closeText={t('apiTokens.close')}
+        secret={created?.token ?? null}
+        testId="new-token"
+        onClose={() => setCreated(null)}
+      />
     </Space>
   );
 }

@@ -352,6 +352,22 @@ describe('CH6 in chat: queue position, estimated wait, and leaving a message', (
     await online('agent1');
     expect(await w.v.next((f) => f.type === 'conversation' && f.conversation.assigned)).toMatchObject({ conversation: { id: waiting.conversationId } });
   });
+
+  it('CH6: ?lang=en on the socket URL tells the visitor in English whatever Accept-Language says; another lang is refused with 400', async () => {
+    const en = await open(`${chatUrl}?lang=en`, { 'accept-language': 'zh-CN,zh;q=0.9' });
+    en.send({ type: 'hello' });
+    expect((await en.next((f) => f.type === 'queue')).text).toBe('No agent is online right now. Leave a message and we will get back to you as soon as someone is available.');
+    en.send({ type: 'hello' });
+    expect((await en.next((f) => f.type === 'error')).message).toBe('This connection has already sent hello');
+
+    // Without ?lang= the upgrade's Accept-Language still decides.
+    const tw = await open(chatUrl, { 'accept-language': 'zh-TW' });
+    tw.send({ type: 'hello' });
+    expect((await tw.next((f) => f.type === 'queue')).text).toContain('目前沒有客服在線');
+
+    await expect(open(`${chatUrl}?lang=fr`)).rejects.toThrow('upgrade refused with 400');
+    expect(expectError(await h.api('GET', '/api/chat/ws?lang=fr'), 400, 'request.invalid').field).toBe('lang');
+  });
 });
 
 describe('CH2 typing', () => {

@@ -6,7 +6,8 @@ import type { Config } from '../../../config.ts';
 import type { FileStore } from '../../../platform/files/store.ts';
 import { readUpload } from '../../../platform/files/upload.ts';
 import type { App } from '../../../platform/http/app-types.ts';
-import { Body, IdParams, Uuid } from '../../../platform/http/schemas.ts';
+import { Body, IdParams, Query, Uuid } from '../../../platform/http/schemas.ts';
+import { LOCALES } from '../../../platform/i18n.ts';
 import type { ChatGateway } from './gateway.ts';
 import { ChatError, readVisitorAttachment, uploadVisitorAttachment, visitorCtx, visitorIdOf } from './service.ts';
 
@@ -74,11 +75,14 @@ export function chatRoutes(app: App, deps: { gateway: ChatGateway; files: FileSt
       tags,
       summary: 'WebSocket：访客在线咨询',
       description: '访客端（嵌入网站的聊天窗口）以 WebSocket 连接，无需登录，以服务器签发的访客令牌识别。协议见 docs/chat-widget.md。普通 HTTP 请求返回 426。',
+      querystring: Query({
+        lang: Type.Optional(Type.Union(LOCALES.map((l) => Type.Literal(l)), { description: '服务器发给访客的文字（排队提示、错误）所用语言，优先于 Accept-Language；其他值返回 400' })),
+      }),
     },
     handler: async () => {
       throw ChatError('upgrade_required');
     },
-    wsHandler: (socket, req) => gateway.accept(socket, { ip: req.ip, locale: req.locale }),
+    wsHandler: (socket, req) => gateway.accept(socket, { ip: req.ip, locale: req.query.lang ?? req.locale }),
   });
 
   app.post(

@@ -13,9 +13,97 @@
 
   var script = document.currentScript || document.querySelector('script[data-kefu-server]') || document.querySelector('script[src*="widget.js"]');
   var server = ((script && script.getAttribute('data-kefu-server')) || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
-  var wsUrl = server.replace(/^http/, 'ws') + '/api/chat/ws';
-  var title = (script && script.getAttribute('data-kefu-title')) || '在线客服';
   var KEY = 'kefu:' + server + ':';
+
+  // ---------- language ----------
+
+  /** The widget's words; the server's (queue texts, errors) follow the same language through `?lang=` and Accept-Language. */
+  var TEXTS = {
+    'zh-CN': {
+      title: '在线客服', log: '聊天记录', placeholder: '请输入您的问题，Enter 发送，Shift+Enter 换行', message: '输入消息',
+      attach: '发送附件', attachShort: '附件', send: '发送', survey: '服务评价', close: '关闭', unread: '{title}（{n} 条新消息）',
+      badPhone: '手机号格式不正确', badEmail: '邮箱格式不正确', prechat: '您好！留下联系方式便于我们回访（均可不填）。',
+      name: '称呼', phone: '手机号', email: '邮箱', start: '开始咨询', skip: '跳过',
+      leaveIntro: '请留下您的问题和联系方式，我们会尽快回复。', leaveBody: '留言内容（必填）', leaveHint: '手机号、邮箱至少填写一项，便于我们回复您。',
+      leaveSubmit: '提交留言', back: '返回', leaveBodyRequired: '请填写留言内容', leaveContactRequired: '请至少留下手机号或邮箱，便于我们联系您',
+      downloadFailed: '附件下载失败，请稍后再试', sendFailed: '发送失败：{reason}', sending: '发送中…', agentAt: '客服 {time}',
+      greeting: '您好，请问有什么可以帮您？', attachFirst: '请先发送一条消息，再上传附件',
+      offline: '网络已断开。恢复后将自动重新连接，未发出的消息会自动补发。', reconnecting: '连接已断开，正在重新连接…', connecting: '正在连接…',
+      closed: '本次会话已结束。如还需帮助，发送新消息即可开始新的咨询。', resolved: '客服已将问题标记为已解决。如仍有疑问，请直接回复。',
+      left: '您的留言已提交，客服会尽快通过您留下的联系方式回复您。', leaveMessage: '留言',
+      statusOffline: '网络已断开', statusConnecting: '连接中…', statusAssigned: '客服已接入', statusNoAgent: '客服不在线', statusOnline: '在线',
+      typing: '客服正在输入…', csat5: '5 分 非常满意', csat4: '4 分 满意', csat3: '3 分 一般', csat2: '2 分 不满意', csat1: '1 分 非常不满意',
+      solvedQ: '问题是否已解决？', solvedYes: '已解决', solvedNo: '未解决', csatQ: '请为本次服务打分',
+      satisfiedQ: '您对本次服务是否满意？（选填）', satisfiedYes: '满意', satisfiedNo: '不满意',
+      npsQ: '您有多大可能向亲友推荐我们？（0–10 分，选填）', comment: '意见或建议（选填；未解决请说明原因）',
+      surveySubmit: '提交评价', later: '稍后再说', solvedRequired: '请选择问题是否已解决', surveyDisconnected: '连接已断开，请稍后再提交',
+      submitting: '提交中…', surveyIntro: '请对本次服务进行评价（会话 #{number}）',
+      thanksReopened: '感谢反馈，我们已重新处理您的问题，客服会尽快回复您。', thanks: '感谢您的评价！',
+      uploading: '正在上传 {name}…', uploadFailed: '上传失败', uploadFailedWhy: '附件上传失败：{reason}', attachmentBody: '[附件] {name}',
+    },
+    'zh-TW': {
+      title: '線上客服', log: '聊天記錄', placeholder: '請輸入您的問題，Enter 傳送，Shift+Enter 換行', message: '輸入訊息',
+      attach: '傳送附件', attachShort: '附件', send: '傳送', survey: '服務評價', close: '關閉', unread: '{title}（{n} 則新訊息）',
+      badPhone: '手機號碼格式不正確', badEmail: '電子郵件格式不正確', prechat: '您好！留下聯絡方式便於我們回訪（均可不填）。',
+      name: '稱呼', phone: '手機號碼', email: '電子郵件', start: '開始諮詢', skip: '略過',
+      leaveIntro: '請留下您的問題和聯絡方式，我們會盡快回覆。', leaveBody: '留言內容（必填）', leaveHint: '手機號碼、電子郵件至少填寫一項，便於我們回覆您。',
+      leaveSubmit: '送出留言', back: '返回', leaveBodyRequired: '請填寫留言內容', leaveContactRequired: '請至少留下手機號碼或電子郵件，便於我們聯絡您',
+      downloadFailed: '附件下載失敗，請稍後再試', sendFailed: '傳送失敗：{reason}', sending: '傳送中…', agentAt: '客服 {time}',
+      greeting: '您好，請問有什麼可以幫您？', attachFirst: '請先傳送一則訊息，再上傳附件',
+      offline: '網路已中斷。恢復後將自動重新連線，未送出的訊息會自動補發。', reconnecting: '連線已中斷，正在重新連線…', connecting: '正在連線…',
+      closed: '本次對話已結束。如還需協助，傳送新訊息即可開始新的諮詢。', resolved: '客服已將問題標記為已解決。如仍有疑問，請直接回覆。',
+      left: '您的留言已送出，客服會盡快透過您留下的聯絡方式回覆您。', leaveMessage: '留言',
+      statusOffline: '網路已中斷', statusConnecting: '連線中…', statusAssigned: '客服已接入', statusNoAgent: '客服不在線', statusOnline: '在線',
+      typing: '客服正在輸入…', csat5: '5 分 非常滿意', csat4: '4 分 滿意', csat3: '3 分 普通', csat2: '2 分 不滿意', csat1: '1 分 非常不滿意',
+      solvedQ: '問題是否已解決？', solvedYes: '已解決', solvedNo: '未解決', csatQ: '請為本次服務評分',
+      satisfiedQ: '您對本次服務是否滿意？（選填）', satisfiedYes: '滿意', satisfiedNo: '不滿意',
+      npsQ: '您有多大可能向親友推薦我們？（0–10 分，選填）', comment: '意見或建議（選填；未解決請說明原因）',
+      surveySubmit: '送出評價', later: '稍後再說', solvedRequired: '請選擇問題是否已解決', surveyDisconnected: '連線已中斷，請稍後再送出',
+      submitting: '送出中…', surveyIntro: '請對本次服務進行評價（對話 #{number}）',
+      thanksReopened: '感謝回饋，我們已重新處理您的問題，客服會盡快回覆您。', thanks: '感謝您的評價！',
+      uploading: '正在上傳 {name}…', uploadFailed: '上傳失敗', uploadFailedWhy: '附件上傳失敗：{reason}', attachmentBody: '[附件] {name}',
+    },
+    en: {
+      title: 'Chat with us', log: 'Chat messages', placeholder: 'Type your question; Enter sends, Shift+Enter starts a new line', message: 'Message',
+      attach: 'Send a file', attachShort: 'File', send: 'Send', survey: 'Rate our service', close: 'Close', unread: '{title} ({n} new messages)',
+      badPhone: 'The phone number is not valid', badEmail: 'The email address is not valid', prechat: 'Hello! Leave your contact details so we can get back to you (all optional).',
+      name: 'Name', phone: 'Phone', email: 'Email', start: 'Start chat', skip: 'Skip',
+      leaveIntro: 'Leave your question and your contact details and we will reply soon.', leaveBody: 'Your message (required)', leaveHint: 'Give a phone number or an email address so we can reply.',
+      leaveSubmit: 'Send message', back: 'Back', leaveBodyRequired: 'Please write your message', leaveContactRequired: 'Please give a phone number or an email address so we can contact you',
+      downloadFailed: 'The file could not be downloaded; please try again later', sendFailed: 'Not sent: {reason}', sending: 'Sending…', agentAt: 'Agent {time}',
+      greeting: 'Hello, how can we help you?', attachFirst: 'Send a message first, then a file',
+      offline: 'You are offline. The chat reconnects when the network is back and sends what is waiting.', reconnecting: 'Disconnected; reconnecting…', connecting: 'Connecting…',
+      closed: 'This chat has ended. Send a new message if you need more help.', resolved: 'The agent marked your question as solved. Reply if you still need help.',
+      left: 'Your message was received; we will reply through the contact details you left.', leaveMessage: 'Leave a message',
+      statusOffline: 'Offline', statusConnecting: 'Connecting…', statusAssigned: 'An agent is with you', statusNoAgent: 'No agent online', statusOnline: 'Online',
+      typing: 'The agent is typing…', csat5: '5 Very satisfied', csat4: '4 Satisfied', csat3: '3 Neutral', csat2: '2 Dissatisfied', csat1: '1 Very dissatisfied',
+      solvedQ: 'Is your problem solved?', solvedYes: 'Solved', solvedNo: 'Not solved', csatQ: 'Please rate this service',
+      satisfiedQ: 'Are you satisfied with this service? (optional)', satisfiedYes: 'Satisfied', satisfiedNo: 'Not satisfied',
+      npsQ: 'How likely are you to recommend us to friends or family? (0–10, optional)', comment: 'Comments (optional; if not solved, please tell us why)',
+      surveySubmit: 'Submit', later: 'Later', solvedRequired: 'Please say whether your problem is solved', surveyDisconnected: 'Disconnected; please submit again in a moment',
+      submitting: 'Submitting…', surveyIntro: 'Please rate our service (chat #{number})',
+      thanksReopened: 'Thank you. We are looking into your problem again; an agent will reply soon.', thanks: 'Thank you for your feedback!',
+      uploading: 'Uploading {name}…', uploadFailed: 'Upload failed', uploadFailedWhy: 'The file could not be sent: {reason}', attachmentBody: '[File] {name}',
+    },
+  };
+
+  /** zh-CN, zh-TW or en for a language tag (any case, e.g. zh-HK, en-US), like the server reads Accept-Language; null for another language. */
+  function localeOf(tag) {
+    tag = String(tag || '').toLowerCase();
+    if (/^zh-(tw|hk|mo|hant)\b/.test(tag)) return 'zh-TW';
+    if (/^zh\b/.test(tag)) return 'zh-CN';
+    if (/^en\b/.test(tag)) return 'en';
+    return null;
+  }
+  /** The page's choice (data-kefu-lang), else the browser's languages in order, else Simplified Chinese. */
+  var lang = [script && script.getAttribute('data-kefu-lang')].concat(navigator.languages || [navigator.language]).map(localeOf).filter(Boolean)[0] || 'zh-CN';
+
+  function t(key, params) {
+    return TEXTS[lang][key].replace(/\{(\w+)\}/g, function (m, k) { return params && k in params ? String(params[k]) : m; });
+  }
+
+  var wsUrl = server.replace(/^http/, 'ws') + '/api/chat/ws?lang=' + lang;
+  var title = (script && script.getAttribute('data-kefu-title')) || t('title');
 
   // ---------- storage ----------
 
@@ -74,6 +162,7 @@
 
   var host = document.createElement('div');
   host.setAttribute('data-kefu-widget', '');
+  host.setAttribute('lang', lang);
   var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   var css =
     ':host{all:initial}' +
@@ -126,18 +215,18 @@
   var button = el('button', { class: 'kf-btn', type: 'button', 'aria-label': title, 'aria-expanded': 'false', onclick: toggle }, [document.createTextNode('💬 ' + title), badge]);
   var statusLine = el('div', { class: 'kf-status', text: '' });
   var notice = el('div', { class: 'kf-notice', style: 'display:none', role: 'status' });
-  var list = el('div', { class: 'kf-list', role: 'log', 'aria-live': 'polite', 'aria-label': '聊天记录', tabindex: '0' });
+  var list = el('div', { class: 'kf-list', role: 'log', 'aria-live': 'polite', 'aria-label': t('log'), tabindex: '0' });
   var typingLine = el('div', { class: 'kf-typing', role: 'status' });
-  var input = el('textarea', { placeholder: '请输入您的问题，Enter 发送，Shift+Enter 换行', 'aria-label': '输入消息', maxlength: '5000' });
+  var input = el('textarea', { placeholder: t('placeholder'), 'aria-label': t('message'), maxlength: '5000' });
   var fileInput = el('input', { type: 'file', style: 'display:none' });
-  var attachBtn = el('button', { type: 'button', class: 'kf-plain', title: '发送附件', 'aria-label': '发送附件', text: '附件' });
-  var sendBtn = el('button', { type: 'button', text: '发送' });
+  var attachBtn = el('button', { type: 'button', class: 'kf-plain', title: t('attach'), 'aria-label': t('attach'), text: t('attachShort') });
+  var sendBtn = el('button', { type: 'button', text: t('send') });
   var compose = el('div', { class: 'kf-compose' }, [input, attachBtn, sendBtn, fileInput]);
-  var surveyBox = el('div', { class: 'kf-survey', style: 'display:none', role: 'region', 'aria-label': '服务评价' });
+  var surveyBox = el('div', { class: 'kf-survey', style: 'display:none', role: 'region', 'aria-label': t('survey') });
   var chatView = el('div', { style: 'display:flex;flex-direction:column;flex:1;min-height:0' }, [notice, list, typingLine, surveyBox, compose]);
   var formView = el('div', { class: 'kf-form', style: 'display:none' });
   var panel = el('div', { class: 'kf-panel', style: 'display:none', role: 'dialog', 'aria-label': title }, [
-    el('div', { class: 'kf-head' }, [el('div', {}, [el('b', { text: title }), statusLine]), el('button', { class: 'kf-x', type: 'button', 'aria-label': '关闭', text: '×', onclick: toggle })]),
+    el('div', { class: 'kf-head' }, [el('div', {}, [el('b', { text: title }), statusLine]), el('button', { class: 'kf-x', type: 'button', 'aria-label': t('close'), text: '×', onclick: toggle })]),
     chatView,
     formView,
   ]);
@@ -185,7 +274,7 @@
     var unread = state.messages.filter(function (m) { return m.author !== 'customer' && (!read || m.id > read); }).length;
     badge.textContent = String(unread);
     badge.style.display = unread > 0 ? 'inline-block' : 'none';
-    button.setAttribute('aria-label', unread > 0 ? title + '（' + unread + ' 条新消息）' : title);
+    button.setAttribute('aria-label', unread > 0 ? t('unread', { title: title, n: unread }) : title);
   }
 
   var fieldSeq = 0;
@@ -200,7 +289,7 @@
     return [el('label', { text: label, for: id }), control];
   }
 
-  /** Shows a form's problem in Chinese (the browser's own bubbles follow its UI language): on the field at fault, read out, focused. */
+  /** Shows a form's problem in the widget's language (the browser's own bubbles follow its UI language): on the field at fault, read out, focused. */
   function invalid(form, err, name, text) {
     Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (n) { n.removeAttribute('aria-invalid'); });
     err.textContent = text;
@@ -243,18 +332,18 @@
 
   /** [field, message] of the first bad contact detail, or null. */
   function contactError(c) {
-    if (c.phone && !PHONE.test(c.phone)) return ['phone', '手机号格式不正确'];
-    if (c.email && !EMAIL.test(c.email)) return ['email', '邮箱格式不正确'];
+    if (c.phone && !PHONE.test(c.phone)) return ['phone', t('badPhone')];
+    if (c.email && !EMAIL.test(c.email)) return ['email', t('badEmail')];
     return null;
   }
 
   function showPrechat() {
     var err = errorLine();
-    var form = el('form', { novalidate: '' }, [el('p', { text: '您好！留下联系方式便于我们回访（均可不填）。' })]
-      .concat(field('称呼', 'name', 'text', '', { maxlength: '50', autocomplete: 'name' }))
-      .concat(field('手机号', 'phone', 'tel', '', { maxlength: '20', autocomplete: 'tel' }))
-      .concat(field('邮箱', 'email', 'email', '', { maxlength: '200', autocomplete: 'email' }))
-      .concat([err, el('div', { class: 'kf-actions' }, [el('button', { type: 'submit', text: '开始咨询' }), el('button', { type: 'button', class: 'kf-plain', text: '跳过', onclick: function () { start({}); } })])]));
+    var form = el('form', { novalidate: '' }, [el('p', { text: t('prechat') })]
+      .concat(field(t('name'), 'name', 'text', '', { maxlength: '50', autocomplete: 'name' }))
+      .concat(field(t('phone'), 'phone', 'tel', '', { maxlength: '20', autocomplete: 'tel' }))
+      .concat(field(t('email'), 'email', 'email', '', { maxlength: '200', autocomplete: 'email' }))
+      .concat([err, el('div', { class: 'kf-actions' }, [el('button', { type: 'submit', text: t('start') }), el('button', { type: 'button', class: 'kf-plain', text: t('skip'), onclick: function () { start({}); } })])]));
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var c = { name: valueOf(form, 'name'), phone: valueOf(form, 'phone'), email: valueOf(form, 'email') };
@@ -275,19 +364,19 @@
   function showLeaveMessage() {
     var c = state.contact || {};
     var err = errorLine();
-    var form = el('form', { novalidate: '' }, [el('p', { text: (state.queue && state.queue.text) || '请留下您的问题和联系方式，我们会尽快回复。' })]
-      .concat(field('留言内容（必填）', 'body', 'textarea', '', { maxlength: '5000', required: '', 'aria-required': 'true' }))
-      .concat([el('p', { text: '手机号、邮箱至少填写一项，便于我们回复您。', style: 'margin:10px 0 0;font-size:12px' })])
-      .concat(field('称呼', 'name', 'text', c.name, { maxlength: '50', autocomplete: 'name' }))
-      .concat(field('手机号', 'phone', 'tel', c.phone, { maxlength: '20', autocomplete: 'tel' }))
-      .concat(field('邮箱', 'email', 'email', c.email, { maxlength: '200', autocomplete: 'email' }))
-      .concat([err, el('div', { class: 'kf-actions' }, [el('button', { type: 'submit', text: '提交留言' }), el('button', { type: 'button', class: 'kf-plain', text: '返回', onclick: showChat })])]));
+    var form = el('form', { novalidate: '' }, [el('p', { text: (state.queue && state.queue.text) || t('leaveIntro') })]
+      .concat(field(t('leaveBody'), 'body', 'textarea', '', { maxlength: '5000', required: '', 'aria-required': 'true' }))
+      .concat([el('p', { text: t('leaveHint'), style: 'margin:10px 0 0;font-size:12px' })])
+      .concat(field(t('name'), 'name', 'text', c.name, { maxlength: '50', autocomplete: 'name' }))
+      .concat(field(t('phone'), 'phone', 'tel', c.phone, { maxlength: '20', autocomplete: 'tel' }))
+      .concat(field(t('email'), 'email', 'email', c.email, { maxlength: '200', autocomplete: 'email' }))
+      .concat([err, el('div', { class: 'kf-actions' }, [el('button', { type: 'submit', text: t('leaveSubmit') }), el('button', { type: 'button', class: 'kf-plain', text: t('back'), onclick: showChat })])]));
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var body = valueOf(form, 'body');
       var contact = { name: valueOf(form, 'name'), phone: valueOf(form, 'phone'), email: valueOf(form, 'email') };
-      if (!body) return invalid(form, err, 'body', '请填写留言内容');
-      if (!contact.phone && !contact.email) return invalid(form, err, 'phone', '请至少留下手机号或邮箱，便于我们联系您');
+      if (!body) return invalid(form, err, 'body', t('leaveBodyRequired'));
+      if (!contact.phone && !contact.email) return invalid(form, err, 'phone', t('leaveContactRequired'));
       var problem = contactError(contact);
       if (problem) return invalid(form, err, problem[0], problem[1]);
       state.contact = contact;
@@ -304,8 +393,13 @@
     return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB';
   }
 
+  /** The visitor's token; Accept-Language (CORS-safelisted, so no preflight needs it) has the server's errors in the widget's language. */
+  function visitorHeaders() {
+    return { 'X-Kefu-Visitor': state.token, 'Accept-Language': lang };
+  }
+
   function download(file) {
-    fetch(server + '/api/chat/attachments/' + encodeURIComponent(file.id), { headers: { 'X-Kefu-Visitor': state.token } })
+    fetch(server + '/api/chat/attachments/' + encodeURIComponent(file.id), { headers: visitorHeaders() })
       .then(function (res) {
         if (!res.ok) throw new Error(String(res.status));
         return res.blob();
@@ -318,7 +412,7 @@
         a.remove();
         setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
       })
-      .catch(function () { flash('附件下载失败，请稍后再试'); });
+      .catch(function () { flash(t('downloadFailed')); });
   }
 
   function bubble(m, pending, failure) {
@@ -328,8 +422,8 @@
     (m.attachments || []).forEach(function (f) {
       box.appendChild(el('button', { type: 'button', class: 'kf-file', text: '📎 ' + f.fileName + '（' + formatSize(f.size) + '）', onclick: function () { download(f); } }));
     });
-    var when = m.createdAt ? new Date(m.createdAt).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' }) : '';
-    var meta = failure ? el('div', { class: 'kf-meta kf-fail', text: '发送失败：' + failure }) : el('div', { class: 'kf-meta', text: pending ? '发送中…' : (m.author === 'agent' ? '客服 ' : '') + when });
+    var when = m.createdAt ? new Date(m.createdAt).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }) : '';
+    var meta = failure ? el('div', { class: 'kf-meta kf-fail', text: t('sendFailed', { reason: failure }) }) : el('div', { class: 'kf-meta', text: pending ? t('sending') : m.author === 'agent' ? t('agentAt', { time: when }) : when });
     box.appendChild(meta);
     row.appendChild(box);
     return row;
@@ -342,7 +436,7 @@
     var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     var wanted = [];
     if (state.messages.length === 0 && state.outbox.length === 0 && state.failed.length === 0) {
-      wanted.push(['greeting', function () { return el('div', { class: 'kf-row sys' }, [el('div', { class: 'kf-bubble', text: '您好，请问有什么可以帮您？' })]); }]);
+      wanted.push(['greeting', function () { return el('div', { class: 'kf-row sys' }, [el('div', { class: 'kf-bubble', text: t('greeting') })]); }]);
     }
     state.messages.forEach(function (m) { wanted.push(['m:' + m.id, function () { return bubble(m, false); }]); });
     state.failed.forEach(function (f) { wanted.push(['f:' + f.clientId, function () { return bubble({ author: 'customer', body: f.body }, false, f.reason); }]); });
@@ -357,7 +451,7 @@
     rows = next;
     if (atBottom || state.outbox.length) list.scrollTop = list.scrollHeight;
     attachBtn.disabled = !state.conversation || state.conversation.status === 'closed';
-    attachBtn.title = attachBtn.disabled ? '请先发送一条消息，再上传附件' : '发送附件';
+    attachBtn.title = attachBtn.disabled ? t('attachFirst') : t('attach');
   }
 
   /** Messages arrive from the welcome, from pushes and after acks; each is shown once, in id (time) order. */
@@ -391,14 +485,14 @@
     var c = state.conversation;
     var text = '';
     if (Date.now() < flashed.until) text = flashed.text;
-    else if (!state.ready && offline()) text = '网络已断开。恢复后将自动重新连接，未发出的消息会自动补发。';
-    else if (!state.ready) text = state.attempt > 0 ? '连接已断开，正在重新连接…' : '正在连接…';
-    else if (c && c.status === 'closed') text = '本次会话已结束。如还需帮助，发送新消息即可开始新的咨询。';
-    else if (c && c.status === 'resolved') text = '客服已将问题标记为已解决。如仍有疑问，请直接回复。';
-    else if (c && c.leftMessage && !c.assigned) text = '您的留言已提交，客服会尽快通过您留下的联系方式回复您。';
+    else if (!state.ready && offline()) text = t('offline');
+    else if (!state.ready) text = t(state.attempt > 0 ? 'reconnecting' : 'connecting');
+    else if (c && c.status === 'closed') text = t('closed');
+    else if (c && c.status === 'resolved') text = t('resolved');
+    else if (c && c.leftMessage && !c.assigned) text = t('left');
     else if (q) text = q.text;
     var offer = !!(q && text === q.text && state.ready && q.leaveMessage);
-    var shown = text + (offer ? '|留言' : '');
+    var shown = text + (offer ? '|offer' : '');
     // Rebuilding the same notice would read it out again and take the focus off its 留言 button.
     if (shown === noticeShown) return;
     noticeShown = shown;
@@ -406,16 +500,16 @@
     if (!text) return (notice.style.display = 'none');
     notice.style.display = 'block';
     notice.appendChild(document.createTextNode(text));
-    if (offer) notice.appendChild(el('button', { type: 'button', text: '留言', onclick: showLeaveMessage }));
+    if (offer) notice.appendChild(el('button', { type: 'button', text: t('leaveMessage'), onclick: showLeaveMessage }));
   }
 
   function renderStatus() {
     var c = state.conversation;
-    statusLine.textContent = !state.ready ? (offline() ? '网络已断开' : '连接中…') : c && c.assigned && c.status !== 'closed' ? '客服已接入' : state.queue && state.queue.reason === 'no_agent_online' ? '客服不在线' : '在线';
+    statusLine.textContent = t(!state.ready ? (offline() ? 'statusOffline' : 'statusConnecting') : c && c.assigned && c.status !== 'closed' ? 'statusAssigned' : state.queue && state.queue.reason === 'no_agent_online' ? 'statusNoAgent' : 'statusOnline');
   }
 
   function renderTyping() {
-    var text = Date.now() < state.agentTypingUntil ? '客服正在输入…' : '';
+    var text = Date.now() < state.agentTypingUntil ? t('typing') : '';
     // Rewriting the same words would have the live region read them out again every second.
     if (typingLine.textContent !== text) typingLine.textContent = text;
   }
@@ -456,28 +550,28 @@
     if (surveyBox.getAttribute('data-survey') === s.id) return;
     surveyBox.textContent = '';
     surveyBox.setAttribute('data-survey', s.id);
-    var scores = [['5', '5 分 非常满意'], ['4', '4 分 满意'], ['3', '3 分 一般'], ['2', '2 分 不满意'], ['1', '1 分 非常不满意']];
+    var scores = ['5', '4', '3', '2', '1'].map(function (n) { return [n, t('csat' + n)]; });
     var nps = [];
     for (var i = 10; i >= 0; i--) nps.push([String(i), String(i)]);
     var err = errorLine();
     var form = el('form', { novalidate: '' }, [
-      radios('solved', '问题是否已解决？', [['yes', '已解决'], ['no', '未解决']]),
-      radios('csat', '请为本次服务打分', scores),
-      radios('satisfied', '您对本次服务是否满意？（选填）', [['yes', '满意'], ['no', '不满意']]),
+      radios('solved', t('solvedQ'), [['yes', t('solvedYes')], ['no', t('solvedNo')]]),
+      radios('csat', t('csatQ'), scores),
+      radios('satisfied', t('satisfiedQ'), [['yes', t('satisfiedYes')], ['no', t('satisfiedNo')]]),
     ]);
-    if (s.npsEnabled) form.appendChild(radios('nps', '您有多大可能向亲友推荐我们？（0–10 分，选填）', nps));
-    field('意见或建议（选填；未解决请说明原因）', 'comment', 'textarea', '', { maxlength: '1000' }).forEach(function (n) { form.appendChild(n); });
+    if (s.npsEnabled) form.appendChild(radios('nps', t('npsQ'), nps));
+    field(t('comment'), 'comment', 'textarea', '', { maxlength: '1000' }).forEach(function (n) { form.appendChild(n); });
     form.appendChild(err);
-    form.appendChild(el('button', { type: 'submit', text: '提交评价' }));
-    form.appendChild(el('button', { type: 'button', class: 'kf-plain', text: '稍后再说', onclick: function () { surveyBox.style.display = 'none'; input.focus(); } }));
+    form.appendChild(el('button', { type: 'submit', text: t('surveySubmit') }));
+    form.appendChild(el('button', { type: 'button', class: 'kf-plain', text: t('later'), onclick: function () { surveyBox.style.display = 'none'; input.focus(); } }));
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var solved = picked(form, 'solved');
       var csat = picked(form, 'csat');
-      if (!solved) return invalid(form, err, 'solved', '请选择问题是否已解决');
-      if (!csat) return invalid(form, err, 'csat', '请为本次服务打分');
+      if (!solved) return invalid(form, err, 'solved', t('solvedRequired'));
+      if (!csat) return invalid(form, err, 'csat', t('csatQ'));
       invalid(form, err, null, '');
-      if (!state.ready) return (err.textContent = '连接已断开，请稍后再提交');
+      if (!state.ready) return (err.textContent = t('surveyDisconnected'));
       // Only what was chosen is sent: an unanswered question must not count as a "no".
       var f = { type: 'survey_response', surveyId: s.id, solved: solved === 'yes', csat: Number(csat) };
       var satisfied = picked(form, 'satisfied');
@@ -488,17 +582,17 @@
       if (comment) f.comment = comment;
       surveySending = err;
       sendFrame(f);
-      err.textContent = '提交中…';
+      err.textContent = t('submitting');
     });
     surveyBox.style.display = 'block';
-    surveyBox.appendChild(el('div', { style: 'font-size:13px;color:#555;margin-bottom:4px', text: '请对本次服务进行评价（会话 #' + s.conversationNumber + '）' }));
+    surveyBox.appendChild(el('div', { style: 'font-size:13px;color:#555;margin-bottom:4px', text: t('surveyIntro', { number: s.conversationNumber }) }));
     surveyBox.appendChild(form);
   }
 
   function surveyAnswered(effect) {
     surveySending = null;
     state.survey = null;
-    state.surveyThanks = effect === 'reopened' ? '感谢反馈，我们已重新处理您的问题，客服会尽快回复您。' : '感谢您的评价！';
+    state.surveyThanks = t(effect === 'reopened' ? 'thanksReopened' : 'thanks');
     renderSurvey();
     setTimeout(function () {
       state.surveyThanks = '';
@@ -729,19 +823,19 @@
     var form = new FormData();
     form.append('file', file, file.name);
     attachBtn.disabled = true;
-    flash('正在上传 ' + file.name + '…');
-    fetch(server + '/api/chat/attachments', { method: 'POST', headers: { 'X-Kefu-Visitor': state.token }, body: form })
+    flash(t('uploading', { name: file.name }));
+    fetch(server + '/api/chat/attachments', { method: 'POST', headers: visitorHeaders(), body: form })
       .then(function (res) {
         return res.json().then(function (body) {
-          if (!res.ok) throw new Error((body && body.error && body.error.message) || '上传失败');
+          if (!res.ok) throw new Error((body && body.error && body.error.message) || t('uploadFailed'));
           return body;
         });
       })
       .then(function (a) {
         renderNotice();
-        enqueue({ type: 'message', body: '[附件] ' + a.fileName, attachmentIds: [a.id], files: [a] });
+        enqueue({ type: 'message', body: t('attachmentBody', { name: a.fileName }), attachmentIds: [a.id], files: [a] });
       })
-      .catch(function (e) { flash('附件上传失败：' + e.message); })
+      .catch(function (e) { flash(t('uploadFailedWhy', { reason: e.message })); })
       .then(function () { render(); });
   });
 

@@ -1,12 +1,13 @@
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { Alert, App, Button, Form, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Form, Input, Modal, Radio, Select, Space, Tag, Typography } from 'antd';
 import { DownloadOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { api, type Reply } from '../../api/client.ts';
+import type { Reply } from '../../api/client.ts';
 import { allows, useMe } from '../../auth/session.tsx';
 import { useRealtimeEvents, useRealtimeStatus } from '../../realtime.tsx';
-import { asApiError, LoadError, usePaged } from '../../api/useLoad.tsx';
+import { asApiError } from '../../api/useLoad.tsx';
+import { PagedList, usePagedList } from '../../shell/PagedList.tsx';
 import { formatDateTime, showOnField } from '../org/shared.ts';
 import { CustomerForm } from './CustomerForm.tsx';
 import { downloadExport } from './files.ts';
@@ -20,7 +21,6 @@ interface Filters {
   tag?: string;
   kind?: 'person' | 'organisation';
 }
-const PAGE = 50;
 
 /** The filters live in the address, so a search can be shared and survives a reload. */
 function filtersOf(params: URLSearchParams): Filters {
@@ -40,24 +40,15 @@ export function CustomerList() {
   const { generation } = useRealtimeStatus();
   const [params, setParams] = useSearchParams();
   const filters = filtersOf(params);
-  const filterKey = JSON.stringify(filters);
   const tiers = useTiers();
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
   const [exporting, setExporting] = useState(false);
-  const [reload, setReload] = useState(0);
-
-  const { rows, setRows, loading, error, more } = usePaged(
-    useCallback(
-      (after: string | null, signal: AbortSignal) => api.get('/api/customers', { query: { limit: PAGE, ...(JSON.parse(filterKey) as Filters), ...(after ? { cursor: after } : {}) }, signal }),
-      [filterKey],
-    ),
-    generation + reload,
-  );
+  const list = usePagedList('/api/customers', filters, generation);
 
   // An archive changed elsewhere (another agent, a tier recalculation) updates its row in place: the event carries its masked view.
   useRealtimeEvents(['customer.updated', 'customer.tier_changed'], (e) => {
-    if (e.data) setRows((r) => r.map((c) => (c.id === e.entity.id ? { ...c, ...(e.data as Partial<Row>) } : c)));
+    if (e.data) list.setRows((r) => r.map((c) => (c.id === e.entity.id ? { ...c, ...(e.data as Partial<Row>) } : c)));
   });
 
   function setFilter(name: keyof Filters, value: string | undefined) {
@@ -132,13 +123,10 @@ export function CustomerList() {
           options={(['person', 'organisation'] as const).map((k) => ({ value: k, label: t(`customers.kinds.${k}`) }))}
         />
       </Space>
-      {error && <LoadError error={error} onRetry={() => setReload((n) => n + 1)} />}
-      <Table<Row>
-        rowKey="id"
+      <PagedList<Row>
+        list={list}
+        moreText={t('customers.more')}
         data-testid="customer-list"
-        loading={loading}
-        dataSource={rows}
-        pagination={false}
         scroll={{ x: 900 }}
         columns={[
           { title: t('customers.name'), dataIndex: 'name', render: (name: string, c) => <Link to={`/customers?id=${c.id}`}>{name}</Link> },
@@ -150,11 +138,6 @@ export function CustomerList() {
           { title: t('customers.createdAt'), dataIndex: 'createdAt', width: 170, render: formatDateTime },
         ]}
       />
-      {more && (
-        <Button onClick={more} loading={loading}>
-          {t('customers.more')}
-        </Button>
-      )}
       {creating && (
         <CustomerForm
           customer={null}
@@ -162,7 +145,7 @@ export function CustomerList() {
           onClose={() => setCreating(false)}
           onSaved={() => {
             setCreating(false);
-            setReload((n) => n + 1);
+            void list.reload();
           }}
         />
       )}
@@ -170,7 +153,7 @@ export function CustomerList() {
         open={importing}
         onClose={(changed) => {
           setImporting(false);
-          if (changed) setReload((n) => n + 1);
+          if (changed) void list.reload();
         }}
       />
       {exporting && <ExportDialog filters={filters} onClose={() => setExporting(false)} />}

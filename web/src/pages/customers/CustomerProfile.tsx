@@ -32,10 +32,14 @@ function useSubList<T>(path: SubList, id: string, refresh: number) {
   );
 }
 
-function PagedTable<T extends { id: string }>({ list, columns, testId }: { list: ReturnType<typeof useSubList<T>>; columns: NonNullable<Parameters<typeof Table<T>>[0]['columns']>; testId: string }) {
+type SubListState<T> = ReturnType<typeof useSubList<T>>;
+type Columns<T> = NonNullable<Parameters<typeof Table<T>>[0]['columns']>;
+
+function PagedTable<T extends { id: string }>({ list, columns, testId, above }: { list: SubListState<T>; columns: Columns<T>; testId: string; above?: ReactNode }) {
   const { t } = useTranslation();
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
+      {above}
       {list.error && <Alert type="error" showIcon title={list.error.message} />}
       <Table<T> rowKey="id" size="small" data-testid={testId} loading={list.loading} dataSource={list.rows} columns={columns} pagination={false} />
       {list.more && <Button onClick={list.more}>{t('customers.more')}</Button>}
@@ -117,6 +121,12 @@ export function CustomerProfile({ id }: { id: string }) {
   const reveal = (field: string, label: string, masked: string) => <Reveal key={field} entityType="customer" entityId={customer.id} field={field} label={label} masked={masked} />;
   const several = (items: ReactNode[]) => (items.length ? <Space orientation="vertical" size={0}>{items}</Space> : '—');
   const tier = customer.tier ? (tiers.find((x) => x.code === customer.tier)?.name ?? customer.tier) : null;
+  /** A tab of one of the profile's lists; its key names the tab and the table's test id. */
+  const listTab = <T extends { id: string },>(list: SubListState<T>, key: 'history' | 'orders' | 'products' | 'notes', columns: Columns<T>, above?: ReactNode) => ({
+    key,
+    label: t(`customers.${key}`),
+    children: <PagedTable<T> list={list} testId={`customer-${key}`} columns={columns} above={above} />,
+  });
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <Link to="/customers">
@@ -165,78 +175,40 @@ export function CustomerProfile({ id }: { id: string }) {
       </Descriptions>
       <Tabs
         items={[
-          {
-            key: 'history',
-            label: t('customers.history'),
-            children: (
-              <PagedTable<Conversation>
-                list={history}
-                testId="customer-history"
-                columns={[
-                  { title: t('customers.conversation'), dataIndex: 'number', width: 100, render: (n: number, c) => <Link to={conversationPath(c.id)}>#{n}</Link> },
-                  { title: t('customers.channel'), dataIndex: 'channel', width: 100, render: (c: string) => nameOf(t('customers.channels', { returnObjects: true }), c) },
-                  { title: t('customers.status'), dataIndex: 'status', width: 120, render: (s: string) => nameOf(t('customers.conversationStatuses', { returnObjects: true }), s) },
-                  { title: t('customers.subject'), key: 'subject', render: (_, c) => c.subject ?? c.lastMessagePreview ?? '—' },
-                  { title: t('customers.lastMessageAt'), dataIndex: 'lastMessageAt', width: 170, render: formatDateTime },
-                ]}
-              />
-            ),
-          },
-          {
-            key: 'orders',
-            label: t('customers.orders'),
-            children: (
-              <PagedTable<Order>
-                list={orders}
-                testId="customer-orders"
-                columns={[
-                  { title: t('customers.orderNumber'), dataIndex: 'number' },
-                  { title: t('customers.orderItems'), dataIndex: 'items', render: (items: Order['items']) => items.map((i) => `${i.name} × ${i.quantity}`).join('；') || '—' },
-                  { title: t('customers.amount'), dataIndex: 'amountFen', width: 120, align: 'right', render: yuan },
-                  { title: t('customers.status'), dataIndex: 'status', width: 100, render: (s: Order['status']) => t(`customers.orderStatuses.${s}`) },
-                  { title: t('customers.orderedAt'), dataIndex: 'orderedAt', width: 170, render: formatDateTime },
-                ]}
-              />
-            ),
-          },
-          {
-            key: 'products',
-            label: t('customers.products'),
-            children: (
-              <PagedTable<Product>
-                list={products}
-                testId="customer-products"
-                columns={[
-                  { title: t('customers.model'), dataIndex: 'model' },
-                  { title: t('customers.serialNumber'), dataIndex: 'serialNumber', render: (v: string | null) => v ?? '—' },
-                  { title: t('customers.purchasedOn'), dataIndex: 'purchasedOn', render: (v: string | null) => v ?? '—' },
-                  {
-                    title: t('customers.warranty'),
-                    key: 'warranty',
-                    render: (_, p) =>
-                      p.underWarranty === null ? '—' : <Tag color={p.underWarranty ? 'green' : 'default'}>{t(p.underWarranty ? 'customers.inWarranty' : 'customers.outOfWarranty', { date: p.warrantyEndsOn })}</Tag>,
-                  },
-                ]}
-              />
-            ),
-          },
-          {
-            key: 'notes',
-            label: t('customers.notes'),
-            children: (
-              <Space orientation="vertical" style={{ width: '100%' }}>
-                {allows(me, 'customers.manage') && <NoteForm customerId={customer.id} onAdded={() => setRefresh((n) => n + 1)} />}
-                <PagedTable<Note>
-                  list={notes}
-                  testId="customer-notes"
-                  columns={[
-                    { title: t('customers.note'), dataIndex: 'body', render: (b: string) => <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{b}</Typography.Paragraph> },
-                    { title: t('customers.createdAt'), dataIndex: 'createdAt', width: 170, render: formatDateTime },
-                  ]}
-                />
-              </Space>
-            ),
-          },
+          listTab(history, 'history', [
+            { title: t('customers.conversation'), dataIndex: 'number', width: 100, render: (n: number, c) => <Link to={conversationPath(c.id)}>#{n}</Link> },
+            { title: t('customers.channel'), dataIndex: 'channel', width: 100, render: (c: string) => nameOf(t('customers.channels', { returnObjects: true }), c) },
+            { title: t('customers.status'), dataIndex: 'status', width: 120, render: (s: string) => nameOf(t('customers.conversationStatuses', { returnObjects: true }), s) },
+            { title: t('customers.subject'), key: 'subject', render: (_, c) => c.subject ?? c.lastMessagePreview ?? '—' },
+            { title: t('customers.lastMessageAt'), dataIndex: 'lastMessageAt', width: 170, render: formatDateTime },
+          ]),
+          listTab(orders, 'orders', [
+            { title: t('customers.orderNumber'), dataIndex: 'number' },
+            { title: t('customers.orderItems'), dataIndex: 'items', render: (items: Order['items']) => items.map((i) => `${i.name} × ${i.quantity}`).join('；') || '—' },
+            { title: t('customers.amount'), dataIndex: 'amountFen', width: 120, align: 'right', render: yuan },
+            { title: t('customers.status'), dataIndex: 'status', width: 100, render: (s: Order['status']) => t(`customers.orderStatuses.${s}`) },
+            { title: t('customers.orderedAt'), dataIndex: 'orderedAt', width: 170, render: formatDateTime },
+          ]),
+          listTab(products, 'products', [
+            { title: t('customers.model'), dataIndex: 'model' },
+            { title: t('customers.serialNumber'), dataIndex: 'serialNumber', render: (v: string | null) => v ?? '—' },
+            { title: t('customers.purchasedOn'), dataIndex: 'purchasedOn', render: (v: string | null) => v ?? '—' },
+            {
+              title: t('customers.warranty'),
+              key: 'warranty',
+              render: (_, p) =>
+                p.underWarranty === null ? '—' : <Tag color={p.underWarranty ? 'green' : 'default'}>{t(p.underWarranty ? 'customers.inWarranty' : 'customers.outOfWarranty', { date: p.warrantyEndsOn })}</Tag>,
+            },
+          ]),
+          listTab(
+            notes,
+            'notes',
+            [
+              { title: t('customers.note'), dataIndex: 'body', render: (b: string) => <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{b}</Typography.Paragraph> },
+              { title: t('customers.createdAt'), dataIndex: 'createdAt', width: 170, render: formatDateTime },
+            ],
+            allows(me, 'customers.manage') && <NoteForm customerId={customer.id} onAdded={() => setRefresh((n) => n + 1)} />,
+          ),
         ]}
       />
       {editing && (

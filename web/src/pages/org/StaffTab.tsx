@@ -1,5 +1,5 @@
-import { useCallback, useState } from 'react';
-import { Alert, App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag } from 'antd';
+import { useState } from 'react';
+import { Alert, App, Button, Form, Input, Modal, Popconfirm, Select, Space, Tag } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
@@ -7,7 +7,8 @@ import { allows, useMe } from '../../auth/session.tsx';
 import { zhCN } from '../../i18n/zh-CN.ts';
 import { useRoles } from './RolesTab.tsx';
 import type { Staff, Structure } from './data.ts';
-import { asApiError, LoadError, usePaged } from '../../api/useLoad.tsx';
+import { asApiError } from '../../api/useLoad.tsx';
+import { PagedList, usePagedList } from '../../shell/PagedList.tsx';
 import { formatDateTime, showOnField } from './shared.ts';
 
 type Role = Staff['role'];
@@ -15,7 +16,6 @@ type Level = NonNullable<Staff['level']>;
 /** Typed against the API, so the catalogue names every level the server knows. */
 const LEVEL_NAMES: Record<Level, string> = zhCN.org.levels;
 const LEVELS = Object.keys(LEVEL_NAMES) as Level[];
-const PAGE = 50;
 
 interface Filters {
   q?: string;
@@ -55,14 +55,7 @@ export function StaffTab({ version, structure, onChanged }: { version: number; s
   const [resetForm] = Form.useForm<{ newPassword: string }>();
   const chosenDepartment = Form.useWatch('departmentId', form);
 
-  const filterKey = JSON.stringify(filters);
-  const { rows, loading, error, more, reload } = usePaged(
-    useCallback(
-      (after: string | null, signal: AbortSignal) => api.get('/api/staff', { query: { limit: PAGE, ...(JSON.parse(filterKey) as Filters), ...(after ? { cursor: after } : {}) }, signal }),
-      [filterKey],
-    ),
-    version,
-  );
+  const list = usePagedList('/api/staff', filters, version);
 
   const done = (text: string) => {
     void message.success(text);
@@ -164,13 +157,10 @@ export function StaffTab({ version, structure, onChanged }: { version: number; s
           {t('org.staff.create')}
         </Button>
       </Space>
-      {error && <LoadError error={error} onRetry={() => void reload()} />}
-      <Table<Staff>
-        rowKey="id"
+      <PagedList<Staff>
+        list={list}
+        moreText={t('org.more')}
         data-testid="staff-list"
-        loading={loading}
-        dataSource={rows}
-        pagination={false}
         scroll={{ x: 1100 }}
         columns={[
           { title: t('org.staff.displayName'), dataIndex: 'displayName' },
@@ -233,11 +223,6 @@ export function StaffTab({ version, structure, onChanged }: { version: number; s
           },
         ]}
       />
-      {more && (
-        <Button onClick={more} loading={loading}>
-          {t('org.more')}
-        </Button>
-      )}
       <Modal title={t(creating ? 'org.staff.create' : 'org.staff.edit')} open={editing !== null} onCancel={() => setEditing(null)} onOk={() => form.submit()} okText={t('org.save')} destroyOnHidden>
         <Form
           form={form}

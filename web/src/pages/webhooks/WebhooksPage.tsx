@@ -6,6 +6,7 @@ import { api, type ApiError, type Reply } from '../../api/client.ts';
 import { useRealtimeEvents, useRealtimeStatus } from '../../realtime.tsx';
 import { asApiError, isAbort, LoadError, useLoad, usePaged } from '../../api/useLoad.tsx';
 import { formatTime } from '../audit/format.ts';
+import { SecretOnce } from '../../shell/SecretOnce.tsx';
 
 type Webhook = Reply<'get', '/api/webhooks'>['data'][number];
 type Delivery = Reply<'get', '/api/webhooks/{id}/deliveries'>['data'][number];
@@ -213,14 +214,14 @@ export default function WebhooksPage() {
           </Form.Item>
         </Form>
       </Modal>
-      <Modal title={t('webhooks.secretTitle', { name: secret?.name })} open={secret !== null} onCancel={() => setSecret(null)} footer={<Button onClick={() => setSecret(null)}>{t('webhooks.secretSaved')}</Button>}>
-        <Space orientation="vertical" style={{ width: '100%' }}>
-          <Alert type="warning" showIcon title={t('webhooks.secretOnce')} />
-          <Typography.Paragraph copyable code data-testid="new-secret">
-            {secret?.secret}
-          </Typography.Paragraph>
-        </Space>
-      </Modal>
+      <SecretOnce
+        title={t('webhooks.secretTitle', { name: secret?.name })}
+        warning={t('webhooks.secretOnce')}
+        closeText={t('webhooks.secretSaved')}
+        secret={secret?.secret ?? null}
+        testId="new-secret"
+        onClose={() => setSecret(null)}
+      />
       <Drawer title={logOf ? t('webhooks.deliveriesOf', { name: logOf.name }) : ''} size="large" open={logOf !== null} onClose={() => setLogOf(null)} destroyOnHidden>
         {logOf && <Deliveries hook={logOf} onPing={() => ping(logOf)} />}
       </Drawer>
