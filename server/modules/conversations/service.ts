@@ -320,6 +320,18 @@ export async function listMessages(ctx: Ctx, conversationId: string, f: { afterI
   return pageMessages(ctx.db, conversationId, f);
 }
 
+/** What the customer said last, for suggestions (K2); null before they said anything. */
+export async function lastCustomerMessage(ctx: Ctx, conversationId: string): Promise<string | null> {
+  await findVisible(ctx.db, ctx.actor, conversationId);
+  const [row] = await ctx.db
+    .select({ body: messages.body })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.author, 'customer')))
+    .orderBy(desc(messages.id))
+    .limit(1);
+  return row?.body ?? null;
+}
+
 /** Messages in order, with attachments; the chat gateway uses it without notes for the visitor. */
 export async function pageMessages(db: Executor, conversationId: string, f: { afterId?: string; limit: number; includeNotes?: boolean }): Promise<MessageView[]> {
   const rows = await db

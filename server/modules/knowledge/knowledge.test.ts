@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { query } from '../../db/client.ts';
 import { expectError } from '../../../test/support/errors.ts';
 import { createHarness, type Harness } from '../../../test/support/kefu.ts';
 import { snapshotTables } from '../../../test/support/process.ts';
@@ -184,6 +186,29 @@ describe('K2 Chinese search', () => {
       ['耳机 没 声音', 1, '耳机没声音'],
     ]);
     expectError(await h.api('GET', '/api/knowledge-gaps', { as: 'agent1' }), 403, 'auth.forbidden');
+  });
+
+  it('K2: the workspace suggests articles for what the customer said last, those of the conversation\'s problem type first, without logging a search', async () => {
+    const general = await published({ title: '蓝牙耳机常见问题', body: '耳机蓝牙连不上时，先关闭再打开手机蓝牙。' });
+    h.clock.advance(60_000);
+    const typed = await published({ title: '耳机配对', body: '耳机蓝牙连接失败，长按五秒重新配对。', problemType: 'technical_support' });
+    const customer = await h.api('POST', '/api/customers', { as: 'agent1', body: { name: '建议测试' } });
+    const conv = await h.api('POST', '/api/conversations', { as: 'agent1', body: { channel: 'chat', customerId: customer.body.id, message: { body: '我的耳机蓝牙连不上了怎么办' } } });
+    await h.api('PATCH', `/api/conversations/${conv.body.id}`, { as: 'agent1', body: { problemType: 'technical_support' } });
+    const searches = async () => (await query<{ n: number }>(h.db.database.db, sql`select count(*)::int as n from kb_searches`))[0]!.n;
+    const logged = await searches();
+
+    const res = await h.api('GET', `/api/conversations/${conv.body.id}/knowledge-suggestions`, { as: 'lead1' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.basis).toBe('message');
+    expect(res.body.data.map((r: { article: { id: string } }) => r.article.id)).toEqual([typed, general]);
+    expect(await searches()).toBe(logged);
+
+    const quiet = await h.api('POST', '/api/conversations', { as: 'agent1', body: { channel: 'phone', customerId: customer.body.id } });
+    await h.api('PATCH', `/api/conversations/${quiet.body.id}`, { as: 'agent1', body: { problemType: 'technical_support' } });
+    const byType = await h.api('GET', `/api/conversations/${quiet.body.id}/knowledge-suggestions`, { as: 'lead1' });
+    expect(byType.body).toMatchObject({ basis: 'problem_type', terms: [] });
+    expect(byType.body.data.map((r: { article: { id: string } }) => r.article.id)).toEqual([typed]);
   });
 
   it('K2 / bad input: empty, operator-only, SQL and over-long queries answer results or a clear 400, never a 5xx, and change no article', async () => {

@@ -4,7 +4,7 @@ import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, isPosi
 import { Body, IdParams, Literals, Optional, Query, Text, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import * as knowledge from './service.ts';
 import { draftFromConversation } from './cases.ts';
-import { knowledgeGaps, searchArticles } from './search.ts';
+import { knowledgeGaps, searchArticles, suggestForConversation } from './search.ts';
 import {
   ARTICLE_STATUSES,
   ArticleDetailView,
@@ -14,6 +14,7 @@ import {
   DiffView,
   GapView,
   SearchResultView,
+  SuggestionsView,
   VersionSummaryView,
   VersionView,
   VisibilitySchema,
@@ -186,6 +187,21 @@ export function knowledgeRoutes(app: App): void {
     async (req, reply) => reply.status(201).send(await knowledge.archiveArticle(req.ctx, req.params.id, req.body.reason)),
   );
 
+  app.get(
+    '/api/conversations/:id/knowledge-suggestions',
+    {
+      config: { access: 'knowledge.read' },
+      schema: {
+        tags,
+        summary: '工作台的知识推荐（K2）：按客户最后一条消息，同问题类型的文章优先',
+        description: '客户还没说话或消息没有匹配时，列出会话问题类型的最新文章。会话须本人可见（否则 404）。推荐不记入搜索记录。',
+        params: IdParams,
+        querystring: Query({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 5 })) }),
+        response: { 200: SuggestionsView },
+      },
+    },
+    async (req) => suggestForConversation(req.ctx, req.params.id, req.query.limit ?? 5),
+  );
   app.post(
     '/api/conversations/:id/articles',
     {

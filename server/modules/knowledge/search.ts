@@ -5,6 +5,7 @@ import type { Ctx } from '../../platform/context.ts';
 import { highlightWords, toTsQuery } from '../../platform/text/query.ts';
 import { queryTerms } from '../../platform/text/segment.ts';
 import { snippet } from '../../platform/text/snippet.ts';
+import { getConversation, lastCustomerMessage } from '../conversations/service.ts';
 import { kbArticleVersions, kbArticles, kbSearches } from './schema.ts';
 import { articleView, type ArticleRow } from './views.ts';
 
@@ -27,31 +28,46 @@ export interface SearchInput {
 const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 /** Recency: an article a year old ranks at half the score of one published today, all else equal. */
 const HALF_LIFE_DAYS = 365;
+/** How much an article of the conversation's problem type outranks an equally matching other one. */
+const PREFERRED_BOOST = 3;
 /** Stored queries are cut here: enough to read a gap, not a place to keep pasted documents. */
 const STORED_QUERY_CHARS = 200;
 
 type Row = ArticleRow & { score: number; body: string };
+type Filters = Pick<SearchInput, 'audience' | 'type' | 'categoryId' | 'problemType' | 'limit'> & {
+  /** Ranks articles of this problem type first without leaving out the others (workspace suggestions). */
+  preferProblemType?: string | null;
+};
 
-async function ranked(ctx: Ctx, input: SearchInput, tsquery: string): Promise<Row[]> {
-  const q = sql`to_tsquery('simple', ${tsquery})`;
+/** Published articles matching `tsquery` (all published ones when null, newest first), best first. */
+async function ranked(ctx: Ctx, f: Filters, tsquery: string | null): Promise<Row[]> {
+  const q = tsquery === null ? null : sql`to_tsquery('simple', ${tsquery})`;
   const where: Array<SQL | undefined> = [
     eq(kbArticles.status, 'published'),
-    sql`${kbArticles.search} @@ ${q}`,
-    input.audience === 'public' ? eq(kbArticles.visibility, 'public') : undefined,
-    input.type ? eq(kbArticles.type, input.type) : undefined,
-    input.categoryId ? eq(kbArticles.categoryId, input.categoryId) : undefined,
-    input.problemType ? eq(kbArticles.problemType, input.problemType) : undefined,
+    q ? sql`${kbArticles.search} @@ ${q}` : undefined,
+    f.audience === 'public' ? eq(kbArticles.visibility, 'public') : undefined,
+    f.type ? eq(kbArticles.type, f.type) : undefined,
+    f.categoryId ? eq(kbArticles.categoryId, f.categoryId) : undefined,
+    f.problemType ? eq(kbArticles.problemType, f.problemType) : undefined,
   ];
   const now = ctx.clock.now();
-  const score = sql<number>`(ts_rank(${sql.raw(`'${WEIGHTS}'`)}::float4[], ${kbArticles.search}, ${q}) / (1 + greatest(0, extract(epoch from (${now.toISOString()}::timestamptz - ${kbArticles.publishedAt}))) / ${HALF_LIFE_DAYS * 86_400}))::float8`;
+  const relevance = q ? sql`ts_rank(${sql.raw(`'${WEIGHTS}'`)}::float4[], ${kbArticles.search}, ${q})` : sql`1`;
+  const preferred = f.preferProblemType ? sql`(case when ${kbArticles.problemType} = ${f.preferProblemType} then ${PREFERRED_BOOST} else 1 end)` : sql`1`;
+  const age = sql`greatest(0, extract(epoch from (${now.toISOString()}::timestamptz - ${kbArticles.publishedAt})))`;
+  const score = sql<number>`(${relevance} * ${preferred} / (1 + ${age} / ${HALF_LIFE_DAYS * 86_400}))::float8`;
   const rows = await ctx.db
     .select({ article: kbArticles, body: kbArticleVersions.body, score })
     .from(kbArticles)
     .innerJoin(kbArticleVersions, eq(kbArticleVersions.id, kbArticles.publishedVersionId))
     .where(and(...where))
     .orderBy(desc(score), desc(kbArticles.id))
-    .limit(input.limit);
+    .limit(f.limit);
   return rows.map((r) => ({ ...r.article, body: r.body, score: r.score }));
+}
+
+function hits(rows: Row[], terms: string[]) {
+  const words = highlightWords(terms);
+  return rows.map((r) => ({ article: articleView(r), title: snippet(r.title, words, r.title.length + 1), snippet: snippet(r.body, words), score: r.score }));
 }
 
 /**
@@ -69,7 +85,7 @@ export async function searchArticles(ctx: Ctx, input: SearchInput) {
     rows = await ranked(ctx, input, all);
     if (rows.length === 0 && terms.length > 1) {
       match = 'any';
-      rows = await ranked(ctx, input, toTsQuery(terms, 'any')!);
+      rows = await ranked(ctx, input, toTsQuery(terms, 'any'));
     }
   }
   await ctx.db.insert(kbSearches).values({
@@ -82,12 +98,23 @@ export async function searchArticles(ctx: Ctx, input: SearchInput) {
     staffId: ctx.actor.type === 'staff' ? ctx.actor.id : null,
     conversationId: input.conversationId ?? null,
   });
-  const words = highlightWords(terms);
-  return {
-    match,
-    terms,
-    data: rows.map((r) => ({ article: articleView(r), title: snippet(r.title, words, r.title.length + 1), snippet: snippet(r.body, words), score: r.score })),
-  };
+  return { match, terms, data: hits(rows, terms) };
+}
+
+/**
+ * K2 in the workspace: articles for what the customer said last, those of the conversation's problem
+ * type first; with nothing said yet (or nothing found), the newest of that problem type. Not logged:
+ * a suggestion nobody asked for is no knowledge gap.
+ */
+export async function suggestForConversation(ctx: Ctx, conversationId: string, limit: number) {
+  const conv = await getConversation(ctx, conversationId);
+  const said = await lastCustomerMessage(ctx, conversationId);
+  const terms = said ? queryTerms(said) : [];
+  const any = toTsQuery(terms, 'any');
+  const byWords = any ? await ranked(ctx, { audience: 'staff', limit, preferProblemType: conv.problemType }, any) : [];
+  if (byWords.length > 0) return { basis: 'message' as const, terms, data: hits(byWords, terms) };
+  const byType = conv.problemType ? await ranked(ctx, { audience: 'staff', limit, problemType: conv.problemType }, null) : [];
+  return { basis: byType.length > 0 ? ('problem_type' as const) : ('none' as const), terms, data: hits(byType, terms) };
 }
 
 /** K2: searches that found nothing, worded alike counted together, most asked first. */

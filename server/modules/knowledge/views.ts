@@ -93,6 +93,15 @@ export const SearchResultView = Type.Object(
   { title: 'KnowledgeSearchResult' },
 );
 
+export const SuggestionsView = Type.Object(
+  {
+    data: Type.Array(SearchHitView),
+    basis: Literals(['message', 'problem_type', 'none'] as const, 'message 按客户最后一条消息（同问题类型优先）/ problem_type 消息没有匹配时，该问题类型的最新文章 / none 没有建议'),
+    terms: Type.Array(Type.String(), { description: '客户最后一条消息的分词' }),
+  },
+  { title: 'KnowledgeSuggestions' },
+);
+
 export const GapView = Type.Object(
   {
     terms: Type.String({ description: '分词后的查询，措辞相近的搜索合并为一个缺口' }),

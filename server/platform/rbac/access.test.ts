@@ -536,6 +536,7 @@ const SAMPLES: Record<string, Build> = {
   'POST /api/knowledge-articles': () => ({ url: '/api/knowledge-articles', body: { type: 'case', visibility: 'internal', title: unique('走查案例 '), body: '处理经过' } }),
   'GET /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}` }),
   'PATCH /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}`, body: { type: 'article' } }),
+  'GET /api/conversations/:id/knowledge-suggestions': () => ({ url: `/api/conversations/${fx.conversation}/knowledge-suggestions` }),
   'POST /api/conversations/:id/articles': async () => ({ url: `/api/conversations/${await resolvedConversation()}/articles` }),
   'POST /api/knowledge-articles/:id/archivals': async () => ({ url: `/api/knowledge-articles/${await newArticle('admin', false)}/archivals`, body: { reason: '走查' } }),
   'GET /api/knowledge-articles/:id/versions': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}/versions` }),
