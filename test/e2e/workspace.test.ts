@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../server/db/client.ts';
@@ -7,8 +8,9 @@ import { newId } from '../../server/db/columns.ts';
 import { conversations, queues } from '../../server/modules/conversations/schema.ts';
 import { customers } from '../../server/modules/customers/schema.ts';
 import { staff } from '../../server/modules/org/schema.ts';
-import { inBrowser, launchChromium, noBrowser } from '../support/browser.ts';
-import { http, kefuEnv, killAll, loginOver, removeTempDirs, runKefu, startKefu, tempDataDir, type Server } from '../support/process.ts';
+import { noBrowser, type BrowserTest } from '../support/browser.ts';
+import { consoleSuite, eventually, signInAt } from '../support/console.ts';
+import { http, loginOver } from '../support/process.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { Peer } from '../support/socket.ts';
 
@@ -20,16 +22,23 @@ import { Peer } from '../support/socket.ts';
 if (noBrowser) console.warn(`test/e2e/workspace.test.ts: ${noBrowser}`);
 
 const VOLUME = 10_000;
+/** Small, so the too-large upload is quick to make. */
+const ATTACHMENT_MAX = 200_000;
 
 describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
-  let server: Server;
-  let browser: Browser;
   /** The oldest of the seeded conversations: the last row of engineer1's list. */
   let oldestSeeded = '';
+  const kefu = consoleSuite({ KEFU_ATTACHMENT_MAX_BYTES: String(ATTACHMENT_MAX) }, { beforeStart: seedVolume });
+  const run = (name: string, body: (t: BrowserTest) => Promise<void>) => kefu.run(name, body);
   const tokens: Record<string, string> = {};
   const peers: Peer[] = [];
-  const run = (name: string, body: Parameters<typeof inBrowser>[3]) => inBrowser(browser, server.url, name, body);
-  const api = <T = any,>(as: string, method: string, url: string, body?: unknown) => http<T>(server.url, method, url, { token: tokens[as], body });
+  afterAll(() => {
+    for (const p of peers) p.ws.close();
+  });
+  const api = async <T = any,>(as: string, method: string, url: string, body?: unknown) => {
+    tokens[as] ??= await loginOver(kefu.server.url, as, DEMO_PASSWORD);
+    return http<T>(kefu.server.url, method, url, { token: tokens[as], body });
+  };
 
   /** 10 000 open conversations of engineer1 (their own team, so nobody else's inbox changes). */
   async function seedVolume(dataDir: string) {
@@ -75,41 +84,15 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     }
   }
 
-  beforeAll(async () => {
-    const dataDir = tempDataDir();
-    const env = kefuEnv({ KEFU_DATA_DIR: dataDir, KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD });
-    const init = await runKefu(['init', '--preset', 'call-center'], env);
-    expect(init.code, init.stderr).toBe(0);
-    await seedVolume(dataDir);
-    server = await startKefu(env);
-    browser = await launchChromium();
-    for (const u of ['admin', 'agent1', 'lead1']) tokens[u] = await loginOver(server.url, u, DEMO_PASSWORD);
-  }, 180_000);
-  afterAll(async () => {
-    for (const p of peers) p.ws.close();
-    await browser?.close();
-    await killAll();
-    removeTempDirs();
-  });
-
-  /** Waits for the page to get there; the limit only guards against a hang on a busy machine. */
-  const eventually = <T,>(read: () => T | Promise<T>, timeout = 20_000) => expect.poll(read, { timeout });
-
-  async function signIn(page: Page, expectHttpError: (status: number, path: string) => void, username: string, path = '/console/workspace') {
-    // The login page first asks whether a session exists.
-    expectHttpError(401, '/api/auth/me');
-    await page.goto('/console/login');
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
-    await page.waitForURL(/\/console\/?$/);
-    await page.goto(path);
-    await page.getByTestId('inbox-list').waitFor();
+  /** Signs in and opens the workspace (at a conversation with `?c=`), once its list is there. */
+  async function signIn(t: BrowserTest, username: string, path = '/workspace') {
+    await signInAt(t, path, username);
+    await t.page.getByTestId('inbox-list').waitFor();
   }
 
   /** A web-chat customer speaking the widget's protocol. */
   async function customer(name: string, phone: string): Promise<Peer> {
-    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/chat/ws`);
+    const ws = new WebSocket(`${kefu.server.url.replace(/^http/, 'ws')}/api/chat/ws`);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const peer = new Peer(ws);
     peers.push(peer);
@@ -130,8 +113,9 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
   const replyBox = (page: Page) => page.getByTestId('reply-box').getByRole('textbox');
 
   it('issue 5 §3 / CH2: a customer’s chat appears in the inbox live, new messages show live, the reply (Ctrl+Enter) reaches the customer and a note never does', async () => {
-    await run('workspace live chat', async ({ page, expectHttpError }) => {
-      await signIn(page, expectHttpError, 'agent1');
+    await run('workspace live chat', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1');
       // Online from the workspace header: routing gives the agent the next chat.
       await page.getByTestId('agent-status').getByText('在线', { exact: true }).click();
       await eventually(async () => (await api('agent1', 'GET', '/api/agent-states/me')).body.status).toBe('online');
@@ -181,14 +165,15 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
   });
 
   it('issue 5 §3 / CH7: a transfer with its note moves the conversation out of the agent’s “mine” list', async () => {
-    const target = (await http(server.url, 'GET', '/api/auth/me', { token: await loginOver(server.url, 'agent2', DEMO_PASSWORD) })).body as { id: string; displayName: string };
+    const target = (await api('agent2', 'GET', '/api/auth/me')).body as { id: string; displayName: string };
     expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
     const peer = await customer('周先生', '13700002222');
     const conversationId = await say(peer, '想换货');
     expect((await api('agent1', 'GET', `/api/conversations/${conversationId}`)).body.assigneeId).not.toBeNull();
 
-    await run('workspace transfer', async ({ page, expectHttpError }) => {
-      await signIn(page, expectHttpError, 'agent1', `/console/workspace?c=${conversationId}`);
+    await run('workspace transfer', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
       await eventually(() => row(page, conversationId).count()).toBe(1);
       await eventually(() => page.getByTestId('count-mine').innerText()).toMatch(/^\d+$/);
       const before = Number(await page.getByTestId('count-mine').innerText());
@@ -214,20 +199,24 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     const conv = await api('lead1', 'POST', '/api/conversations', { channel: 'phone', customerId: created.body.id, subject: '来电咨询保修', assignToSelf: true });
     expect(conv.status).toBe(201);
 
-    await run('workspace reveal', async ({ page, expectHttpError }) => {
-      await signIn(page, expectHttpError, 'lead1', `/console/workspace?c=${conv.body.id}`);
+    await run('workspace reveal', async (t) => {
+      const { page } = t;
+      await signIn(t, 'lead1', `/workspace?c=${conv.body.id}`);
       const panel = page.getByTestId('customer-panel');
       await eventually(() => panel.getByTestId('masked-phones.0').innerText()).toMatch(/^136\*+5678$|^136.*5678$/);
       expect(await panel.getByTestId('masked-phones.0').innerText()).not.toBe('13612345678');
-      await panel.getByRole('button', { name: '查看手机 1原文' }).click();
+      await panel.getByRole('button', { name: '查看原文：手机 1' }).click();
       const dialog = page.getByRole('dialog');
       await eventually(() => dialog.innerText()).toContain('查看手机 1原文');
-      // The reason field takes the focus when the dialog is ready.
+      // The reason field takes the focus when the dialog is ready; without a reason there is nothing to confirm.
       await eventually(() => dialog.getByLabel('查看原因').evaluate((el) => el === document.activeElement)).toBe(true);
-      await dialog.getByRole('button', { name: /查\s*看/ }).click();
-      await eventually(() => dialog.getByText('请填写查看原因（至少两个字）').count()).toBe(1);
+      const ok = dialog.getByRole('button', { name: /查\s*看/ });
+      expect(await ok.isDisabled()).toBe(true);
+      await dialog.getByLabel('查看原因').fill('好');
+      expect(await ok.isDisabled()).toBe(true);
       await dialog.getByLabel('查看原因').fill('回拨客户确认保修地址');
-      await dialog.getByRole('button', { name: /查\s*看/ }).click();
+      await eventually(() => ok.isDisabled()).toBe(false);
+      await ok.click();
       await eventually(() => panel.getByTestId('clear-phones.0').innerText()).toContain('13612345678');
     });
     const audit = await api('admin', 'GET', `/api/audit?entityType=customer&entityId=${created.body.id}`);
@@ -240,8 +229,9 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     const peer = await customer('钱女士', '13500003333');
     const conversationId = await say(peer, '想办理退货');
 
-    await run('workspace canned and intake', async ({ page, expectHttpError }) => {
-      await signIn(page, expectHttpError, 'agent1', `/console/workspace?c=${conversationId}`);
+    await run('workspace canned and intake', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
       await eventually(() => messageList(page).innerText()).toContain('想办理退货');
       await page.getByTestId('reply-box').getByRole('combobox', { name: '快捷回复' }).click();
       await page.locator('.ant-select-dropdown:visible').getByText('问候语').click();
@@ -250,7 +240,7 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       await peer.next((f) => f.type === 'message' && f.message.body === '钱女士您好，请问有什么可以帮您？');
 
       // Resolving without a problem type: the server refuses, the problem record opens at the field.
-      expectHttpError(422, `/api/conversations/${conversationId}/status`);
+      t.expectHttpError(422, `/api/conversations/${conversationId}/status`);
       await page.getByTestId('resolve').click();
       const intake = page.getByTestId('intake-form');
       await eventually(() => intake.innerText()).toContain('解决前须选择问题类型');
@@ -268,9 +258,149 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     });
   });
 
+  it('issue 5 §3 / CH2: the agent attaches a file to a reply; the customer gets it and the agent can download it; a too-large file shows the server’s reason', async () => {
+    expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
+    const peer = await customer('孙先生', '13600004444');
+    const conversationId = await say(peer, '请把发票发给我');
+    // Agent1's own case, however many chats earlier tests left them.
+    expect((await api('agent1', 'POST', `/api/conversations/${conversationId}/claims`)).status).toBe(200);
+    const content = '发票号 INV-2024-0042，金额 ¥199.00';
+
+    await run('workspace attachments', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
+      await eventually(() => messageList(page).innerText()).toContain('请把发票发给我');
+      const attach = page.getByTestId('reply-box').getByRole('button', { name: '添加附件' });
+
+      // Over the limit: the server refuses it and says why; nothing waits to be sent.
+      t.expectHttpError(413, `/api/conversations/${conversationId}/attachments`);
+      const [tooBig] = await Promise.all([page.waitForEvent('filechooser'), attach.click()]);
+      await tooBig.setFiles({ name: '录音.wav', mimeType: 'audio/wav', buffer: Buffer.alloc(ATTACHMENT_MAX + 1, 1) });
+      await eventually(() => page.locator('.ant-message').innerText()).toContain(`录音.wav 上传失败：文件超过 ${ATTACHMENT_MAX} 字节上限`);
+      expect(await page.getByTestId('reply-attachments').count()).toBe(0);
+
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), attach.click()]);
+      await chooser.setFiles({ name: '发票.txt', mimeType: 'text/plain', buffer: Buffer.from(content) });
+      await eventually(() => page.getByTestId('reply-attachments').innerText()).toContain('发票.txt');
+      await replyBox(page).fill('发票已开好，请查收');
+      await page.getByTestId('send').click();
+      const sent = await peer.next((f) => f.type === 'message' && f.message.body === '发票已开好，请查收');
+      expect(sent.message.attachments).toMatchObject([{ fileName: '发票.txt', size: Buffer.byteLength(content) }]);
+      await eventually(() => page.getByTestId('reply-attachments').count()).toBe(0);
+
+      // The reply shows its file with a download link.
+      const link = messageList(page).getByRole('link', { name: /发票\.txt/ });
+      await eventually(() => link.count()).toBe(1);
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      expect(download.suggestedFilename()).toBe('发票.txt');
+      expect(fs.readFileSync(await download.path(), 'utf8')).toBe(content);
+    });
+  });
+
+  it('issue 5 §3 / CH6: the inbox lists the agent’s queues with waiting and open counts that follow live; a queue filters the list', async () => {
+    // Nobody online: the next chat waits in its queue.
+    expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'away' })).status).toBe(200);
+    await run('workspace queues', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1');
+      const peer = await customer('吴女士', '13600005555');
+      const conversationId = await say(peer, '请问门店几点关门');
+      const conv = (await api('agent1', 'GET', `/api/conversations/${conversationId}`)).body;
+      expect(conv.assigneeId).toBeNull();
+      const queue = ((await api('agent1', 'GET', '/api/queues')).body as Array<{ id: string; code: string; name: string }>).find((q) => q.id === conv.queueId)!;
+      const counts = async () => (await api('agent1', 'GET', '/api/conversations/counts')).body.byQueue[queue.id] as { waiting: number; active: number };
+      const button = page.getByTestId(`queue-${queue.code}`);
+      const shown = page.getByTestId(`queue-count-${queue.code}`);
+      // The count shown is the server's, the new chat among its waiting ones, without a reload.
+      const before = await counts();
+      expect(before.waiting).toBeGreaterThanOrEqual(1);
+      await eventually(() => shown.innerText()).toBe(`${before.waiting}/${before.active}`);
+      expect(await button.innerText()).toContain(queue.name);
+
+      await button.click();
+      await eventually(() => button.getAttribute('aria-pressed')).toBe('true');
+      await eventually(() => page.getByTestId('inbox-list').getAttribute('aria-rowcount')).toBe(String(before.active));
+      await eventually(() => row(page, conversationId).count()).toBe(1);
+
+      // Claimed: one fewer waiting, as the server counts.
+      await row(page, conversationId).click();
+      await page.getByTestId('claim').click();
+      await eventually(() => shown.innerText()).toBe(`${before.waiting - 1}/${before.active}`);
+      expect(await counts()).toEqual({ waiting: before.waiting - 1, active: before.active });
+
+      // Pressed again: every queue's work.
+      await button.click();
+      await eventually(() => button.getAttribute('aria-pressed')).toBe('false');
+    });
+  });
+
+  it('CH8: "/" in the reply box offers the canned replies, a word narrows them, ↑/↓ and Enter insert one with its variables filled', async () => {
+    for (const [title, body] of [
+      ['物流查询', '{customer.name}您好，您的包裹正在派送中'],
+      ['物流延误', '{customer.name}您好，很抱歉物流延误了'],
+    ]) {
+      expect((await api('agent1', 'POST', '/api/canned-replies', { scope: 'personal', title, body })).status).toBe(201);
+    }
+    expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
+    const peer = await customer('郑先生', '13600006666');
+    const conversationId = await say(peer, '快递到哪了？');
+
+    await run('workspace slash canned', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
+      await eventually(() => messageList(page).innerText()).toContain('快递到哪了？');
+      const list = page.getByTestId('reply-box').getByRole('listbox', { name: '快捷回复' });
+      await replyBox(page).click();
+      await page.keyboard.type('/');
+      await eventually(() => list.getByRole('option').count()).toBeGreaterThanOrEqual(2);
+      await page.keyboard.type('物流');
+      await eventually(() => list.getByRole('option').count()).toBe(2);
+      const selected = list.locator('[role="option"][aria-selected="true"]');
+      const first = await selected.innerText();
+      await page.keyboard.press('ArrowDown');
+      await eventually(() => selected.innerText()).not.toBe(first);
+      await page.keyboard.press('ArrowUp');
+      await eventually(() => selected.innerText()).toBe(first);
+      await page.keyboard.press('ArrowDown');
+      const picked = (await selected.innerText()).includes('物流延误') ? '郑先生您好，很抱歉物流延误了' : '郑先生您好，您的包裹正在派送中';
+      await page.keyboard.press('Enter');
+      await eventually(() => replyBox(page).inputValue()).toBe(picked);
+      expect(await list.count()).toBe(0);
+      // A word nothing matches says so; Esc closes the list and the text stays.
+      await replyBox(page).fill('/无此回复');
+      await eventually(() => page.getByTestId('slash-canned').innerText()).toContain('没有匹配的快捷回复');
+      await replyBox(page).press('Escape');
+      await eventually(() => page.getByTestId('slash-canned').count()).toBe(0);
+      expect(await replyBox(page).inputValue()).toBe('/无此回复');
+    });
+  });
+
+  it('CH7: escalating lets the agent pick who receives it (else an online engineer) and says the support level it goes to', async () => {
+    const created = await api('lead1', 'POST', '/api/customers', { kind: 'person', name: '冯先生', phones: ['13600007777'] });
+    const conv = (await api('agent1', 'POST', '/api/conversations', { channel: 'phone', customerId: created.body.id, subject: '主板故障', assignToSelf: true })).body;
+    const lead = (await api('lead1', 'GET', '/api/auth/me')).body as { id: string; displayName: string };
+
+    await run('workspace escalate', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1', `/workspace?c=${conv.id}`);
+      await page.getByTestId('more-actions').click();
+      await page.getByRole('menuitem', { name: '升级至高级支持' }).click();
+      const dialog = page.getByRole('dialog');
+      await eventually(() => dialog.innerText()).toContain('会话升至 2 级支持');
+      await dialog.getByRole('combobox', { name: '升级给' }).click();
+      await page.locator('.ant-select-dropdown:visible').getByText(lead.displayName, { exact: false }).first().click();
+      await dialog.getByLabel('说明').fill('主板疑似硬件故障，请高级支持判断');
+      await dialog.getByRole('button', { name: /升\s*级/ }).click();
+      await eventually(() => page.getByRole('dialog').count()).toBe(0);
+    });
+    const tasks = (await api('admin', 'GET', `/api/tasks?conversationId=${conv.id}&kind=escalation`)).body.data;
+    expect(tasks).toMatchObject([{ assigneeId: lead.id, note: '主板疑似硬件故障，请高级支持判断' }]);
+  });
+
   it('issue 5 §10: a list of 10 000 conversations scrolls to its end with only a window of rows in the page', async () => {
-    await run('workspace 10k', async ({ page, expectHttpError }) => {
-      await signIn(page, expectHttpError, 'engineer1');
+    await run('workspace 10k', async (t) => {
+      const { page } = t;
+      await signIn(t, 'engineer1');
       await eventually(() => page.getByTestId('count-mine').innerText()).toBe(String(VOLUME));
       const list = page.getByTestId('inbox-list');
       await eventually(() => page.getByTestId('inbox-row').count()).toBeGreaterThan(5);

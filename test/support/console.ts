@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { inBrowser, inBrowsers, launchChromium, type BrowserTest } from './browser.ts';
-import { http, kefuEnv, killAll, loginOver, removeTempDirs, startKefu, tempDataDir, type Server } from './process.ts';
+import { http, kefuEnv, killAll, loginOver, removeTempDirs, runKefu, startKefu, tempDataDir, type Server } from './process.ts';
 import { DEMO_PASSWORD } from './kefu.ts';
 
 /**
@@ -9,7 +9,13 @@ import { DEMO_PASSWORD } from './kefu.ts';
  * demo staff, on its own data directory) and one Chromium per file. Call it inside `describe`; the
  * server and the browser exist from the file's first beforeAll on.
  */
-export function consoleSuite(env: Record<string, string> = {}) {
+export function consoleSuite(
+  env: Record<string, string> = {},
+  options: {
+    /** Writes into the initialised data directory before the server starts (e.g. seeds volume with SQL); the database is closed again by then. */
+    beforeStart?: (dataDir: string) => Promise<void>;
+  } = {},
+) {
   let server: Server | undefined;
   let browser: Browser | undefined;
   const started = () => {
@@ -18,7 +24,14 @@ export function consoleSuite(env: Record<string, string> = {}) {
   };
 
   beforeAll(async () => {
-    server = await startKefu(kefuEnv({ KEFU_DATA_DIR: tempDataDir(), KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD, ...env }));
+    const dataDir = tempDataDir();
+    const vars = kefuEnv({ KEFU_DATA_DIR: dataDir, KEFU_PRESET: 'call-center', KEFU_DEMO: 'true', KEFU_DEMO_PASSWORD: DEMO_PASSWORD, ...env });
+    if (options.beforeStart) {
+      const init = await runKefu(['init', '--preset', vars.KEFU_PRESET!], vars);
+      expect(init.code, init.stderr).toBe(0);
+      await options.beforeStart(dataDir);
+    }
+    server = await startKefu(vars);
     browser = await launchChromium();
   });
   afterAll(async () => {

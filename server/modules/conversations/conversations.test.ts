@@ -276,6 +276,22 @@ describe('CH6 routing', () => {
     expect(await search('so-7788')).toEqual([conv.id]);
     expect(await search('%')).toEqual([]);
   });
+
+  it('CH6 (issue 5 §3): the inbox counts each queue’s waiting and unresolved work, only as far as the agent may see it', async () => {
+    const agent2 = await staffId('agent2');
+    const refunds = (await h.api('POST', '/api/queues', { as: 'lead1', body: { code: 'refunds', name: '退款专席', channels: ['chat'], skills: ['refund'], memberIds: [agent2] } })).body;
+    // Nobody online: both wait, one in the refunds queue, one in the online queue.
+    const skilled = await open({ skill: 'refund' });
+    const plain = await open();
+    expect(skilled).toMatchObject({ queueId: refunds.id, assigneeId: null });
+    const countsOf = async (as: string) => (await h.api('GET', '/api/conversations/counts', { as })).body.byQueue;
+    expect(await countsOf('agent2')).toMatchObject({ [refunds.id]: { waiting: 1, active: 1 }, [plain.queueId]: { waiting: 1, active: 1 } });
+    // agent1 is no member of the refunds queue: its waiting work is not theirs to see or count.
+    expect((await countsOf('agent1'))[refunds.id]).toBeUndefined();
+
+    expect((await h.api('POST', `/api/conversations/${skilled.id}/claims`, { as: 'agent2' })).status).toBe(200);
+    expect((await countsOf('agent2'))[refunds.id]).toEqual({ waiting: 0, active: 1 });
+  });
 });
 
 describe('CH7 transfer, escalation, partner hand-off', () => {

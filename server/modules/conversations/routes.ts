@@ -81,6 +81,9 @@ const Counts = Type.Object(
     pending: Type.Integer({ description: '我负责的待客户回复或待内部处理' }),
     followUps: Type.Integer({ description: '我负责的有跟进到期的会话' }),
     byStatus: Type.Record(StatusSchema, Type.Integer(), { description: '可见会话按状态计数' }),
+    byQueue: Type.Record(Type.String(), Type.Object({ waiting: Type.Integer({ description: '排队中（未分配）' }), active: Type.Integer({ description: '未解决' }) }), {
+      description: '按队列（键为队列 id）：可见的未解决会话及其中排队中的',
+    }),
   },
   { title: 'ConversationCounts' },
 );

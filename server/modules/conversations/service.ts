@@ -443,6 +443,8 @@ export interface ConversationCounts {
   followUps: number;
   /** Visible conversations per status. */
   byStatus: Record<Status, number>;
+  /** Per queue id: its unresolved visible conversations, and of those the ones waiting for an agent. */
+  byQueue: Record<string, { waiting: number; active: number }>;
 }
 
 /** The inbox's view counts in one pass over what the caller may see. */
@@ -454,12 +456,21 @@ export async function countConversations(ctx: Ctx): Promise<ConversationCounts> 
       mine: sql<boolean>`coalesce(${conversations.assigneeId} = ${me}, false)`,
       unassigned: sql<boolean>`${conversations.assigneeId} is null`,
       flagged: sql<boolean>`${conversations.followUpDueAt} is not null`,
+      queueId: conversations.queueId,
       n: sql<number>`count(*)::int`,
     })
     .from(conversations)
     .where(visibleCondition(ctx.actor))
-    .groupBy(sql`1`, sql`2`, sql`3`, sql`4`);
-  const counts: ConversationCounts = { mine: 0, unassigned: 0, active: 0, pending: 0, followUps: 0, byStatus: { new: 0, open: 0, pending_customer: 0, pending_internal: 0, resolved: 0, closed: 0 } };
+    .groupBy(sql`1`, sql`2`, sql`3`, sql`4`, sql`5`);
+  const counts: ConversationCounts = {
+    mine: 0,
+    unassigned: 0,
+    active: 0,
+    pending: 0,
+    followUps: 0,
+    byStatus: { new: 0, open: 0, pending_customer: 0, pending_internal: 0, resolved: 0, closed: 0 },
+    byQueue: {},
+  };
   for (const r of rows) {
     const status = r.status as Status;
     const n = Number(r.n);
@@ -467,6 +478,11 @@ export async function countConversations(ctx: Ctx): Promise<ConversationCounts> 
     if (!ACTIVE.includes(status)) continue;
     counts.active += n;
     if (r.unassigned) counts.unassigned += n;
+    if (r.queueId) {
+      const queue = (counts.byQueue[r.queueId] ??= { waiting: 0, active: 0 });
+      queue.active += n;
+      if (r.unassigned) queue.waiting += n;
+    }
     if (r.mine) {
       counts.mine += n;
       if (status === 'pending_customer' || status === 'pending_internal') counts.pending += n;

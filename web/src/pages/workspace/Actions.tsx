@@ -46,10 +46,8 @@ export function ActionDialog({ kind, conversation, onClose, onDone }: { kind: Ac
     const fail = (err: unknown) => {
       if (!isAbort(err)) void message.error(asApiError(err).message);
     };
-    if (kind === 'transfer') {
-      api.get('/api/agent-states', { signal }).then(setAgents, fail);
-      api.get('/api/queues', { signal }).then(setQueues, fail);
-    }
+    if (kind === 'transfer' || kind === 'escalate') api.get('/api/agent-states', { signal }).then(setAgents, fail);
+    if (kind === 'transfer') api.get('/api/queues', { signal }).then(setQueues, fail);
     if (kind === 'handoff') api.get('/api/departments', { query: { limit: 200 }, signal }).then((p) => setDepartments(p.data.filter((d) => d.isPartner)), fail);
     return () => controller.abort();
   }, [kind, message]);
@@ -62,7 +60,7 @@ export function ActionDialog({ kind, conversation, onClose, onDone }: { kind: Ac
       if (kind === 'transfer') {
         await api.post('/api/conversations/{id}/transfers', { path: { id }, body: { ...(target === 'agent' ? { toStaffId: v.toStaffId } : { toQueueId: v.toQueueId }), note: v.note!.trim() } });
       } else if (kind === 'escalate') {
-        await api.post('/api/conversations/{id}/escalations', { path: { id }, body: { note: v.note!.trim(), ...(dueAt ? { dueAt } : {}) } });
+        await api.post('/api/conversations/{id}/escalations', { path: { id }, body: { note: v.note!.trim(), ...(v.toStaffId ? { toStaffId: v.toStaffId } : {}), ...(dueAt ? { dueAt } : {}) } });
       } else if (kind === 'handoff') {
         await api.post('/api/conversations/{id}/handoffs', { path: { id }, body: { departmentId: v.departmentId!, title: v.title!.trim(), note: v.note?.trim() || null, dueAt: dueAt! } });
       } else if (kind === 'followUp') {
@@ -81,6 +79,9 @@ export function ActionDialog({ kind, conversation, onClose, onDone }: { kind: Ac
     }
   }
 
+  const agentOptions = agents
+    .filter((a) => a.staffId !== conversation.assigneeId)
+    .map((a) => ({ value: a.staffId, label: `${a.displayName}（${t(`agentStatus.${a.status}`)}）` }));
   const required = (label: string) => [{ required: true, whitespace: true, message: t('workspace.action.required', { label }) }];
   const due = (isRequired: boolean) => (
     <Form.Item label={t('workspace.action.dueAt')} name="dueAt" rules={isRequired ? [{ required: true, message: t('workspace.action.required', { label: t('workspace.action.dueAt') }) }] : []}>
@@ -112,12 +113,7 @@ export function ActionDialog({ kind, conversation, onClose, onDone }: { kind: Ac
             </Form.Item>
             {target === 'agent' ? (
               <Form.Item label={t('workspace.action.toAgent')} name="toStaffId" rules={[{ required: true, message: t('workspace.action.required', { label: t('workspace.action.toAgent') }) }]}>
-                <Select
-                  showSearch={{ optionFilterProp: 'label' }}
-                  options={agents
-                    .filter((a) => a.staffId !== conversation.assigneeId)
-                    .map((a) => ({ value: a.staffId, label: `${a.displayName}（${t(`agentStatus.${a.status}`)}）` }))}
-                />
+                <Select showSearch={{ optionFilterProp: 'label' }} options={agentOptions} />
               </Form.Item>
             ) : (
               <Form.Item label={t('workspace.action.toQueue')} name="toQueueId" rules={[{ required: true, message: t('workspace.action.required', { label: t('workspace.action.toQueue') }) }]}>
@@ -125,6 +121,12 @@ export function ActionDialog({ kind, conversation, onClose, onDone }: { kind: Ac
               </Form.Item>
             )}
           </>
+        )}
+        {kind === 'escalate' && (
+          // Nobody chosen: the server gives it to an online engineer (any engineer when none is online).
+          <Form.Item label={t('workspace.action.escalateTo')} name="toStaffId" extra={t('workspace.action.escalateToHint', { level: conversation.supportLevel + 1 })}>
+            <Select allowClear showSearch={{ optionFilterProp: 'label' }} placeholder={t('workspace.action.escalateAuto')} options={agentOptions} />
+          </Form.Item>
         )}
         {kind === 'handoff' && (
           <>

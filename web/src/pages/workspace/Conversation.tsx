@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { Alert, App, Button, Collapse, Dropdown, Form, Input, Result, Segmented, Select, Space, Spin, Tag, Tooltip, Typography } from 'antd';
-import { CheckCircleOutlined, DownOutlined, PaperClipOutlined, SendOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, DownOutlined, LoadingOutlined, PaperClipOutlined, SendOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, type Reply } from '../../api/client.ts';
 import { useMe } from '../../auth/session.tsx';
@@ -27,6 +27,7 @@ import {
 import type { ApiError } from '../../api/client.ts';
 
 type Canned = Reply<'get', '/api/canned-replies'>[number];
+type Attachment = Reply<'post', '/api/conversations/{id}/attachments'>;
 type Mode = 'reply' | 'note';
 
 /** The commands the workspace's keyboard shortcuts call on the open conversation. */
@@ -40,6 +41,16 @@ export interface ConversationHandle {
 const TYPING_MS = 6000;
 /** How often the agent's own typing is told to the customer while they write. */
 const AGENT_TYPING_EVERY_MS = 3000;
+/** The server takes at most this many files with one message. */
+const MAX_ATTACHMENTS = 10;
+
+/** "/" or "/关键词" alone at the start of the reply box: the canned replies it matches. */
+function slashMatches(text: string, canned: Canned[]): Canned[] | null {
+  const m = /^\/(\S*)$/.exec(text);
+  if (!m) return null;
+  const word = m[1]!.toLowerCase();
+  return canned.filter((c) => [c.shortcut, c.title, c.category].some((x) => x?.toLowerCase().includes(word)));
+}
 
 export function ConversationPane({
   id,
@@ -460,8 +471,9 @@ interface ReplyHandle {
 }
 
 /**
- * The reply box: answer the customer or write an internal note (visibly different), insert a
- * canned reply with its variables filled for this conversation, send with Ctrl+Enter.
+ * The reply box: answer the customer or write an internal note (visibly different), attach files
+ * (button, paste or drop), insert a canned reply with its variables filled for this conversation
+ * (from the list, or "/" at the start of the box), send with Ctrl+Enter.
  */
 function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Message): void; ref: Ref<ReplyHandle> }) {
   const { t } = useTranslation();
@@ -470,7 +482,12 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [canned, setCanned] = useState<Canned[]>([]);
+  const [files, setFiles] = useState<Attachment[]>([]);
+  const [uploading, setUploading] = useState<string[]>([]);
+  const [picked, setPicked] = useState(0);
+  const [slashClosed, setSlashClosed] = useState(false);
   const area = useRef<HTMLTextAreaElement | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
 
   useImperativeHandle(ref, () => ({
@@ -491,7 +508,11 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
   useEffect(() => {
     setText('');
     setMode('reply');
+    setFiles([]);
   }, [conv.id]);
+
+  const slash = slashClosed ? null : slashMatches(text, canned);
+  const slashId = `slash-${conv.id}`;
 
   // The web-chat customer sees "客服正在输入…" while the agent writes a reply (not a note).
   function typing(on: boolean) {
@@ -502,10 +523,11 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
     api.post('/api/conversations/{id}/typing', { path: { id: conv.id }, body: { on } }).catch(() => undefined);
   }
 
-  async function insertCanned(cannedId: string) {
+  /** Renders the canned reply for this conversation; from "/" it replaces the command, else it is added. */
+  async function insertCanned(cannedId: string, replace = false) {
     try {
       const r = await api.post('/api/canned-replies/{id}/renderings', { path: { id: cannedId }, body: { conversationId: conv.id } });
-      setText((x) => (x ? `${x}${x.endsWith('\n') ? '' : '\n'}${r.text}` : r.text));
+      setText((x) => (replace || !x ? r.text : `${x}${x.endsWith('\n') ? '' : '\n'}${r.text}`));
       if (r.missing.length) void message.warning(t('workspace.cannedMissing', { fields: r.missing.join('、') }));
       area.current?.focus();
     } catch (err) {
@@ -513,14 +535,42 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
     }
   }
 
+  /** Each file goes up on its own; the server says why one is refused (too large, a type it does not take). */
+  async function attach(list: FileList | File[]) {
+    const chosen = [...list].slice(0, Math.max(0, MAX_ATTACHMENTS - files.length - uploading.length));
+    await Promise.all(
+      chosen.map(async (file) => {
+        setUploading((u) => [...u, file.name]);
+        try {
+          const form = new FormData();
+          form.append('file', file, file.name);
+          const a = await api.upload('/api/conversations/{id}/attachments', { path: { id: conv.id } }, form);
+          setFiles((f) => [...f, a]);
+        } catch (err) {
+          void message.error(t('workspace.uploadFailed', { name: file.name, reason: asApiError(err).message }));
+        } finally {
+          setUploading((u) => {
+            const i = u.indexOf(file.name);
+            return [...u.slice(0, i), ...u.slice(i + 1)];
+          });
+        }
+      }),
+    );
+  }
+
   async function send() {
-    const body = text.trim();
-    if (!body || sending) return;
+    // Files alone go with their names as the text (the server wants some).
+    const body = text.trim() || (files.length ? t('workspace.attachmentBody', { names: files.map((f) => f.fileName).join('、') }) : '');
+    if (!body || sending || uploading.length) return;
     setSending(true);
     try {
-      const m = await api.post('/api/conversations/{id}/messages', { path: { id: conv.id }, body: { body, internal: mode === 'note', clientId: crypto.randomUUID() } });
+      const m = await api.post('/api/conversations/{id}/messages', {
+        path: { id: conv.id },
+        body: { body, internal: mode === 'note', clientId: crypto.randomUUID(), ...(files.length ? { attachmentIds: files.map((f) => f.id) } : {}) },
+      });
       onSent(m);
       setText('');
+      setFiles([]);
       if (mode === 'reply') typing(false);
     } catch (err) {
       void message.error(asApiError(err).message);
@@ -529,9 +579,40 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
     }
   }
 
+  function onKeyDown(e: React.KeyboardEvent<HTMLTextAreaElement>) {
+    if (slash && slash.length > 0 && ['ArrowDown', 'ArrowUp', 'Enter', 'Tab'].includes(e.key) && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      const at = Math.min(picked, slash.length - 1);
+      if (e.key === 'ArrowDown') setPicked((at + 1) % slash.length);
+      else if (e.key === 'ArrowUp') setPicked((at - 1 + slash.length) % slash.length);
+      else void insertCanned(slash[at]!.id, true);
+      return;
+    }
+    if (slash && e.key === 'Escape') {
+      e.preventDefault();
+      setSlashClosed(true);
+      return;
+    }
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void send();
+    }
+  }
+
   const note = mode === 'note';
+  const busy = uploading.length > 0;
   return (
-    <div data-testid="reply-box" data-mode={mode} style={{ marginTop: 8, padding: 8, borderRadius: 6, border: `1px ${note ? 'dashed #faad14' : 'solid #d9d9d9'}`, background: note ? '#fffbe6' : '#fff' }}>
+    <div
+      data-testid="reply-box"
+      data-mode={mode}
+      onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()}
+      onDrop={(e) => {
+        if (!e.dataTransfer.files.length) return;
+        e.preventDefault();
+        void attach(e.dataTransfer.files);
+      }}
+      style={{ position: 'relative', marginTop: 8, padding: 8, borderRadius: 6, border: `1px ${note ? 'dashed #faad14' : 'solid #d9d9d9'}`, background: note ? '#fffbe6' : '#fff' }}
+    >
       <div style={{ display: 'flex', justifyContent: 'space-between', gap: 8, marginBottom: 6, flexWrap: 'wrap' }}>
         <Segmented<Mode>
           size="small"
@@ -555,6 +636,36 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
           notFoundContent={t('workspace.noCanned')}
         />
       </div>
+      {slash && (
+        <div
+          id={slashId}
+          role="listbox"
+          aria-label={t('workspace.canned')}
+          data-testid="slash-canned"
+          style={{ position: 'absolute', bottom: '100%', left: 8, right: 8, maxHeight: 240, overflowY: 'auto', background: '#fff', border: '1px solid #d9d9d9', borderRadius: 6, boxShadow: '0 6px 16px rgba(0,0,0,0.08)', zIndex: 10 }}
+        >
+          {slash.length === 0 && <div style={{ padding: '6px 10px', color: 'rgba(0,0,0,0.45)' }}>{t('workspace.noCannedMatch')}</div>}
+          {slash.map((c, i) => (
+            <div
+              key={c.id}
+              id={`${slashId}-${c.id}`}
+              role="option"
+              aria-selected={i === Math.min(picked, slash.length - 1)}
+              // Picked with the mouse without taking the focus from the reply box.
+              onMouseDown={(e) => {
+                e.preventDefault();
+                void insertCanned(c.id, true);
+              }}
+              style={{ padding: '6px 10px', cursor: 'pointer', background: i === Math.min(picked, slash.length - 1) ? '#e6f4ff' : undefined }}
+            >
+              <Typography.Text strong>{c.title}</Typography.Text> {c.shortcut && <Typography.Text type="secondary">/{c.shortcut}</Typography.Text>}
+              <Typography.Text type="secondary" ellipsis style={{ display: 'block', fontSize: 12 }}>
+                {c.body}
+              </Typography.Text>
+            </div>
+          ))}
+        </div>
+      )}
       <Input.TextArea
         ref={(r) => {
           area.current = r?.resizableTextArea?.textArea ?? null;
@@ -563,25 +674,58 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
         placeholder={note ? t('workspace.notePlaceholder') : t('workspace.replyPlaceholder')}
         autoSize={{ minRows: 2, maxRows: 8 }}
         value={text}
+        aria-controls={slash ? slashId : undefined}
+        aria-activedescendant={slash?.length ? `${slashId}-${slash[Math.min(picked, slash.length - 1)]!.id}` : undefined}
         onChange={(e) => {
           setText(e.target.value);
+          setPicked(0);
+          setSlashClosed(false);
           if (!note) typing(e.target.value.length > 0);
         }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            void send();
-          }
+        onKeyDown={onKeyDown}
+        onPaste={(e) => {
+          if (!e.clipboardData.files.length) return;
+          e.preventDefault();
+          void attach(e.clipboardData.files);
         }}
         style={{ background: 'transparent' }}
       />
-      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', marginTop: 6 }}>
+      {(files.length > 0 || busy) && (
+        <div data-testid="reply-attachments" style={{ marginTop: 6 }}>
+          {files.map((f) => (
+            <Tag key={f.id} icon={<PaperClipOutlined />} closable closeIcon={<span aria-label={t('workspace.removeAttachment', { name: f.fileName })}>×</span>} onClose={() => setFiles((x) => x.filter((y) => y.id !== f.id))}>
+              {f.fileName}
+            </Tag>
+          ))}
+          {uploading.map((name, i) => (
+            <Tag key={`${name}-${i}`} icon={<LoadingOutlined />} role="status">
+              {t('workspace.uploading', { name })}
+            </Tag>
+          ))}
+        </div>
+      )}
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', marginTop: 6, gap: 8 }}>
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
           {note ? t('workspace.noteHint') : t('workspace.replyHint')}
         </Typography.Text>
-        <Button type="primary" icon={<SendOutlined />} loading={sending} disabled={!text.trim()} onClick={() => void send()} data-testid="send">
-          {note ? t('workspace.addNote') : t('workspace.send')}
-        </Button>
+        <Space size={4}>
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            onChange={(e) => {
+              if (e.target.files) void attach(e.target.files);
+              e.target.value = '';
+            }}
+          />
+          <Tooltip title={t('workspace.attachHint')}>
+            <Button icon={<PaperClipOutlined />} aria-label={t('workspace.attach')} disabled={files.length + uploading.length >= MAX_ATTACHMENTS} onClick={() => fileInput.current?.click()} data-testid="attach" />
+          </Tooltip>
+          <Button type="primary" icon={<SendOutlined />} loading={sending || busy} disabled={!text.trim() && files.length === 0} onClick={() => void send()} data-testid="send">
+            {note ? t('workspace.addNote') : t('workspace.send')}
+          </Button>
+        </Space>
       </div>
     </div>
   );

@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'react';
-import { Alert, App, Button, Descriptions, Empty, Form, Input, List, Modal, Space, Spin, Tabs, Tag, Tooltip, Typography } from 'antd';
-import { EyeOutlined } from '@ant-design/icons';
+import { useEffect, useState, type ReactNode } from 'react';
+import { Alert, Button, Descriptions, Empty, List, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, type Reply } from '../../api/client.ts';
-import { allows, useMe } from '../../auth/session.tsx';
 import { useRealtimeStatus } from '../../realtime.tsx';
+import { Reveal } from '../customers/Reveal.tsx';
 import { STATUS_COLOURS, asApiError, formatTime, isAbort, type Customer, type Status } from './shared.ts';
 import type { ApiError } from '../../api/client.ts';
 
@@ -12,10 +11,12 @@ type History = Reply<'get', '/api/customers/{id}/conversations'>['data'][number]
 type Order = Reply<'get', '/api/customers/{id}/orders'>['data'][number];
 type Product = Reply<'get', '/api/customers/{id}/products'>['data'][number];
 
-/** The server's rule for a reveal reason: two characters or more besides blanks. */
-const REASON = /\S[\s\S]*\S/;
-
 const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
+
+/** A tab of the panel: its rows, or the empty picture when there are none. */
+function rowsTab<T extends { id: string }>(key: string, label: string, rows: T[], item: (row: T) => ReactNode, testId?: string) {
+  return { key, label, children: rows.length ? <List size="small" dataSource={rows} rowKey="id" data-testid={testId} renderItem={item} /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} /> };
+}
 
 /** Who the customer is (personal data masked), what they asked before, what they bought and own. */
 export function CustomerPanel({ customerId, currentId, onOpen }: { customerId: string; currentId: string; onOpen(id: string): void }) {
@@ -54,6 +55,8 @@ export function CustomerPanel({ customerId, currentId, onOpen }: { customerId: s
 
   if (error) return <Alert type="error" showIcon title={error.message} />;
   if (!customer) return <Spin aria-label={t('common.loading')} style={{ display: 'block', margin: 24 }} />;
+  // The customers screen's reveal: the same reason asked, the same audit.
+  const reveal = (field: string, label: string, masked: string) => <Reveal key={field} entityType="customer" entityId={customer.id} field={field} label={label} masked={masked} />;
 
   return (
     <section aria-label={t('workspace.customer.label')} data-testid="customer-panel" style={{ height: '100%', overflowY: 'auto' }}>
@@ -69,26 +72,17 @@ export function CustomerPanel({ customerId, currentId, onOpen }: { customerId: s
             children: (
               <Descriptions size="small" column={1} bordered>
                 {customer.organisationName && <Descriptions.Item label={t('workspace.customer.organisation')}>{customer.organisationName}</Descriptions.Item>}
-                <Descriptions.Item label={t('workspace.customer.phones')}>
-                  <Space orientation="vertical" size={0}>
-                    {customer.phones.length === 0 && '—'}
-                    {customer.phones.map((p, i) => (
-                      <Reveal key={`p${i}`} customerId={customer.id} field={`phones.${i}`} label={t('workspace.customer.phoneN', { n: i + 1 })} masked={p} />
-                    ))}
-                  </Space>
-                </Descriptions.Item>
-                <Descriptions.Item label={t('workspace.customer.emails')}>
-                  <Space orientation="vertical" size={0}>
-                    {customer.emails.length === 0 && '—'}
-                    {customer.emails.map((e, i) => (
-                      <Reveal key={`e${i}`} customerId={customer.id} field={`emails.${i}`} label={t('workspace.customer.emailN', { n: i + 1 })} masked={e} />
-                    ))}
-                  </Space>
-                </Descriptions.Item>
+                {(['phones', 'emails'] as const).map((kind) => (
+                  <Descriptions.Item key={kind} label={t(`workspace.customer.${kind}`)}>
+                    <Space orientation="vertical" size={0}>
+                      {customer[kind].length === 0 && '—'}
+                      {customer[kind].map((value, i) => reveal(`${kind}.${i}`, t(kind === 'phones' ? 'workspace.customer.phoneN' : 'workspace.customer.emailN', { n: i + 1 }), value))}
+                    </Space>
+                  </Descriptions.Item>
+                ))}
                 {customer.addresses.map((a, i) => (
                   <Descriptions.Item key={`a${i}`} label={a.label ?? t('workspace.customer.address')}>
-                    {[a.province, a.city, a.district].filter(Boolean).join(' ')}{' '}
-                    <Reveal customerId={customer.id} field={`addresses.${i}.street`} label={a.label ?? t('workspace.customer.address')} masked={a.street} />
+                    {[a.province, a.city, a.district].filter(Boolean).join(' ')} {reveal(`addresses.${i}.street`, a.label ?? t('workspace.customer.address'), a.street)}
                   </Descriptions.Item>
                 ))}
                 <Descriptions.Item label={t('workspace.customer.tags')}>{customer.tags.length ? customer.tags.map((x) => <Tag key={x}>{x}</Tag>) : '—'}</Descriptions.Item>
@@ -96,147 +90,58 @@ export function CustomerPanel({ customerId, currentId, onOpen }: { customerId: s
               </Descriptions>
             ),
           },
-          {
-            key: 'history',
-            label: t('workspace.customer.history', { count: history.length }),
-            children: history.length ? (
-              <List
-                size="small"
-                dataSource={history}
-                data-testid="customer-history"
-                renderItem={(h) => (
-                  <List.Item
-                    style={{ cursor: h.id === currentId ? 'default' : 'pointer', background: h.id === currentId ? '#f5f5f5' : undefined }}
-                    onClick={() => h.id !== currentId && onOpen(h.id)}
-                  >
-                    <List.Item.Meta
-                      title={
-                        <Space size={4}>
-                          <Button type="link" size="small" style={{ padding: 0 }} disabled={h.id === currentId} onClick={() => onOpen(h.id)}>
-                            #{h.number}
-                          </Button>
-                          <Tag color={STATUS_COLOURS[h.status as Status] ?? 'default'}>{t(`workspace.status.${h.status as Status}`, { defaultValue: h.status })}</Tag>
-                          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                            {formatTime(h.createdAt)}
-                          </Typography.Text>
-                        </Space>
-                      }
-                      description={<Typography.Text ellipsis>{h.subject ?? h.lastMessagePreview ?? '—'}</Typography.Text>}
-                    />
-                  </List.Item>
-                )}
-              />
-            ) : (
-              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
+          rowsTab(
+            'history',
+            t('workspace.customer.history', { count: history.length }),
+            history,
+            (h) => (
+              <List.Item style={{ cursor: h.id === currentId ? 'default' : 'pointer', background: h.id === currentId ? '#f5f5f5' : undefined }} onClick={() => h.id !== currentId && onOpen(h.id)}>
+                <List.Item.Meta
+                  title={
+                    <Space size={4}>
+                      <Button type="link" size="small" style={{ padding: 0 }} disabled={h.id === currentId} onClick={() => onOpen(h.id)}>
+                        #{h.number}
+                      </Button>
+                      <Tag color={STATUS_COLOURS[h.status as Status] ?? 'default'}>{t(`workspace.status.${h.status as Status}`, { defaultValue: h.status })}</Tag>
+                      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                        {formatTime(h.createdAt)}
+                      </Typography.Text>
+                    </Space>
+                  }
+                  description={<Typography.Text ellipsis>{h.subject ?? h.lastMessagePreview ?? '—'}</Typography.Text>}
+                />
+              </List.Item>
             ),
-          },
-          {
-            key: 'orders',
-            label: t('workspace.customer.orders', { count: orders.length }),
-            children: orders.length ? (
-              <List
-                size="small"
-                dataSource={orders}
-                renderItem={(o) => (
-                  <List.Item>
-                    <List.Item.Meta
-                      title={
-                        <Space size={4}>
-                          <Typography.Text copyable>{o.number}</Typography.Text>
-                          <Tag>{t(`workspace.order.${o.status}`)}</Tag>
-                        </Space>
-                      }
-                      description={`${yuan(o.amountFen)} · ${formatTime(o.orderedAt, 'full')} · ${o.items.map((i) => `${i.name}×${i.quantity}`).join('，')}`}
-                    />
-                  </List.Item>
-                )}
+            'customer-history',
+          ),
+          rowsTab('orders', t('workspace.customer.orders', { count: orders.length }), orders, (o) => (
+            <List.Item>
+              <List.Item.Meta
+                title={
+                  <Space size={4}>
+                    <Typography.Text copyable>{o.number}</Typography.Text>
+                    <Tag>{t(`workspace.order.${o.status}`)}</Tag>
+                  </Space>
+                }
+                description={`${yuan(o.amountFen)} · ${formatTime(o.orderedAt, 'full')} · ${o.items.map((i) => `${i.name}×${i.quantity}`).join('，')}`}
               />
-            ) : (
-              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
-            ),
-          },
-          {
-            key: 'products',
-            label: t('workspace.customer.products', { count: products.length }),
-            children: products.length ? (
-              <List
-                size="small"
-                dataSource={products}
-                renderItem={(p) => (
-                  <List.Item>
-                    <List.Item.Meta
-                      title={
-                        <Space size={4}>
-                          {p.model}
-                          {p.underWarranty !== null && <Tag color={p.underWarranty ? 'green' : 'default'}>{p.underWarranty ? t('workspace.customer.inWarranty') : t('workspace.customer.outOfWarranty')}</Tag>}
-                        </Space>
-                      }
-                      description={[p.serialNumber && `SN ${p.serialNumber}`, p.warrantyEndsOn && t('workspace.customer.warrantyEnds', { date: p.warrantyEndsOn })].filter(Boolean).join(' · ') || '—'}
-                    />
-                  </List.Item>
-                )}
+            </List.Item>
+          )),
+          rowsTab('products', t('workspace.customer.products', { count: products.length }), products, (p) => (
+            <List.Item>
+              <List.Item.Meta
+                title={
+                  <Space size={4}>
+                    {p.model}
+                    {p.underWarranty !== null && <Tag color={p.underWarranty ? 'green' : 'default'}>{p.underWarranty ? t('workspace.customer.inWarranty') : t('workspace.customer.outOfWarranty')}</Tag>}
+                  </Space>
+                }
+                description={[p.serialNumber && `SN ${p.serialNumber}`, p.warrantyEndsOn && t('workspace.customer.warrantyEnds', { date: p.warrantyEndsOn })].filter(Boolean).join(' · ') || '—'}
               />
-            ) : (
-              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
-            ),
-          },
+            </List.Item>
+          )),
         ]}
       />
     </section>
-  );
-}
-
-/** A masked value with a reveal button for holders of pii.reveal: asks why, then shows the clear value (audited). */
-function Reveal({ customerId, field, label, masked }: { customerId: string; field: string; label: string; masked: string }) {
-  const { t } = useTranslation();
-  const me = useMe();
-  const { message } = App.useApp();
-  const [open, setOpen] = useState(false);
-  const [clear, setClear] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [form] = Form.useForm<{ reason: string }>();
-
-  useEffect(() => setClear(null), [customerId]);
-
-  async function reveal({ reason }: { reason: string }) {
-    setBusy(true);
-    try {
-      const { value } = await api.post('/api/reveals', { body: { entityType: 'customer', entityId: customerId, field, reason: reason.trim() } });
-      setClear(value ?? '');
-      setOpen(false);
-    } catch (err) {
-      const e = asApiError(err);
-      if (e.field === 'reason') form.setFields([{ name: 'reason', errors: [e.message] }]);
-      else void message.error(e.message);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  if (clear !== null) {
-    return (
-      <Space size={4} data-testid={`clear-${field}`}>
-        <Typography.Text copyable>{clear}</Typography.Text>
-        <Tag color="orange">{t('workspace.customer.revealed')}</Tag>
-      </Space>
-    );
-  }
-  return (
-    <Space size={4}>
-      <span data-testid={`masked-${field}`}>{masked}</span>
-      {allows(me, 'pii.reveal') && (
-        <Tooltip title={t('workspace.customer.reveal')}>
-          <Button size="small" type="text" icon={<EyeOutlined />} aria-label={t('workspace.customer.revealOf', { label })} onClick={() => setOpen(true)} />
-        </Tooltip>
-      )}
-      <Modal title={t('workspace.customer.revealTitle', { label })} open={open} onCancel={() => setOpen(false)} onOk={() => form.submit()} okText={t('workspace.customer.revealOk')} okButtonProps={{ loading: busy }} destroyOnHidden>
-        <Typography.Paragraph type="secondary">{t('workspace.customer.revealHint')}</Typography.Paragraph>
-        <Form form={form} layout="vertical" onFinish={reveal} preserve={false}>
-          <Form.Item label={t('workspace.customer.revealReason')} name="reason" rules={[{ required: true, pattern: REASON, message: t('workspace.customer.revealReasonRequired') }]}>
-            <Input.TextArea maxLength={500} rows={2} autoFocus />
-          </Form.Item>
-        </Form>
-      </Modal>
-    </Space>
   );
 }

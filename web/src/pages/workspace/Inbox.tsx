@@ -24,6 +24,7 @@ import {
   type InboxView,
   type Priority,
   type ProblemType,
+  type Queue,
   type Status,
 } from './shared.ts';
 import type { ApiError } from '../../api/client.ts';
@@ -79,7 +80,7 @@ interface Props {
   handle: Ref<InboxHandle>;
 }
 
-const DEFAULT_FILTER: Omit<InboxFilter, 'view'> = { status: [], channel: null, priority: null, problemType: null, q: '' };
+const DEFAULT_FILTER: Omit<InboxFilter, 'view'> = { status: [], channel: null, priority: null, problemType: null, queueId: null, q: '' };
 
 /** The agent's queues and views with counts, filters, and the conversations listed newest first. */
 export function Inbox({ selectedId, onSelect, problemTypes, handle }: Props) {
@@ -93,6 +94,7 @@ export function Inbox({ selectedId, onSelect, problemTypes, handle }: Props) {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [counts, setCounts] = useState<Counts | null>(null);
+  const [queues, setQueues] = useState<Queue[]>([]);
   const [unread, setUnread] = useState<ReadonlySet<string>>(new Set());
   const [search, setSearch] = useState('');
   const searchRef = useRef<InputRef>(null);
@@ -141,6 +143,7 @@ export function Inbox({ selectedId, onSelect, problemTypes, handle }: Props) {
           ...(f.channel ? { channel: f.channel } : {}),
           ...(f.priority ? { priority: f.priority } : {}),
           ...(f.problemType ? { problemType: f.problemType } : {}),
+          ...(f.queueId ? { queueId: f.queueId } : {}),
           ...(f.q ? { q: f.q } : {}),
         },
         signal,
@@ -182,6 +185,13 @@ export function Inbox({ selectedId, onSelect, problemTypes, handle }: Props) {
     void loadCounts(controller.signal);
     return () => controller.abort();
   }, [generation, loadCounts]);
+  useEffect(() => {
+    const controller = new AbortController();
+    api.get('/api/queues', { signal: controller.signal }).then(setQueues, (err: unknown) => {
+      if (!isAbort(err)) setError(asApiError(err));
+    });
+    return () => controller.abort();
+  }, [generation]);
 
   // Counts follow events, at most every half second however busy the queues are.
   const countsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -233,6 +243,9 @@ export function Inbox({ selectedId, onSelect, problemTypes, handle }: Props) {
   // The resolved view is history, not a queue: it has no count to keep an eye on.
   const countOf = (v: InboxView): number | string | null => (v === 'done' ? null : counts ? counts[v] : '·');
   const views = VIEWS.filter((v) => canHandle || v === 'active' || v === 'unassigned');
+  // The queues whose work the agent sees: all of them for those who see beyond their own, else their queues and any they hold work of.
+  const seesAll = me.permissions.includes('conversations.read_all') || me.role === 'team_lead';
+  const myQueues = queues.filter((q) => seesAll || q.memberIds.includes(me.id) || counts?.byQueue[q.id]);
 
   return (
     <section aria-label={t('workspace.inbox')} style={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0 }} data-testid="inbox">
@@ -258,6 +271,31 @@ export function Inbox({ selectedId, onSelect, problemTypes, handle }: Props) {
           ),
         }))}
       />
+      {myQueues.length > 0 && (
+        <div role="group" aria-label={t('workspace.queues')} data-testid="inbox-queues" style={{ display: 'flex', flexWrap: 'wrap', gap: 4, marginBottom: 8 }}>
+          {myQueues.map((q) => {
+            const n = counts?.byQueue[q.id] ?? { waiting: 0, active: 0 };
+            const on = filter.queueId === q.id;
+            return (
+              <Button
+                key={q.id}
+                size="small"
+                type={on ? 'primary' : 'default'}
+                aria-pressed={on}
+                data-testid={`queue-${q.code}`}
+                title={t('workspace.queueCountsHint', { waiting: n.waiting, active: n.active })}
+                // All the queue's unresolved work; pressed again, the inbox shows every queue.
+                onClick={() => setF(on ? { queueId: null } : { queueId: q.id, view: 'active' })}
+              >
+                {q.name}
+                <span data-testid={`queue-count-${q.code}`} style={{ opacity: 0.75, marginInlineStart: 4 }}>
+                  {counts ? `${n.waiting}/${n.active}` : '·'}
+                </span>
+              </Button>
+            );
+          })}
+        </div>
+      )}
       <Input.Search
         ref={searchRef}
         allowClear

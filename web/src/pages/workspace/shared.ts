@@ -7,6 +7,7 @@ import { currentLanguage } from '../../i18n/index.ts';
 export type Conversation = Reply<'get', '/api/conversations/{id}'>;
 export type Message = Reply<'get', '/api/conversations/{id}/messages'>['data'][number];
 export type Counts = Reply<'get', '/api/conversations/counts'>;
+export type Queue = Reply<'get', '/api/queues'>[number];
 export type Status = Conversation['status'];
 export type Channel = Conversation['channel'];
 export type Priority = Conversation['priority'];
@@ -66,6 +67,8 @@ export interface InboxFilter {
   channel: Channel | null;
   priority: Priority | null;
   problemType: string | null;
+  /** One queue's conversations (from the inbox's list of queues). */
+  queueId: string | null;
   q: string;
 }
 export const VIEWS = ['mine', 'unassigned', 'pending', 'active', 'followUps', 'done'] as const;
@@ -99,6 +102,7 @@ export function matchesFilter(me: Me, f: InboxFilter, c: Conversation): boolean 
   if (f.channel && c.channel !== f.channel) return false;
   if (f.priority && c.priority !== f.priority) return false;
   if (f.problemType && c.problemType !== f.problemType) return false;
+  if (f.queueId && c.queueId !== f.queueId) return false;
   return mayStillSee(me, c);
 }
 
