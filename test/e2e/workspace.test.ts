@@ -223,7 +223,7 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     expect(JSON.stringify(audit.body)).toContain('回拨客户确认保修地址');
   });
 
-  it('issue 5 §3 / CH8 / CH5: a canned reply is inserted with its variables filled; resolving asks for the problem record the problem type requires', async () => {
+  it('issue 5 §3 / CH8 / CH5: a canned reply is inserted with its variables filled; resolving asks for the problem record the problem type requires; an emptied field is cleared', async () => {
     expect((await api('agent1', 'POST', '/api/canned-replies', { scope: 'personal', title: '问候语', body: '{customer.name}您好，请问有什么可以帮您？' })).status).toBe(201);
     expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
     const peer = await customer('钱女士', '13500003333');
@@ -252,7 +252,16 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       await intake.getByLabel('订单号').fill('SO-2024-0001');
       await intake.getByLabel('问题描述').fill('客户申请七天无理由退货');
       await intake.getByRole('button', { name: '保存问题记录' }).click();
-      await eventually(async () => (await api('agent1', 'GET', `/api/conversations/${conversationId}`)).body.intake.orderNumber).toBe('SO-2024-0001');
+      const intakeNow = async () => (await api('agent1', 'GET', `/api/conversations/${conversationId}`)).body.intake;
+      await eventually(async () => (await intakeNow()).orderNumber).toBe('SO-2024-0001');
+      // A field the agent empties is cleared on the server, not kept.
+      await intake.getByLabel('产品型号').fill('KF-X9');
+      await intake.getByRole('button', { name: '保存问题记录' }).click();
+      await eventually(async () => (await intakeNow()).productModel).toBe('KF-X9');
+      await intake.getByLabel('产品型号').fill('');
+      await intake.getByRole('button', { name: '保存问题记录' }).click();
+      await eventually(async () => (await intakeNow()).productModel ?? null).toBe(null);
+      expect((await intakeNow()).orderNumber).toBe('SO-2024-0001');
       await page.getByTestId('resolve').click();
       await eventually(() => page.getByTestId('conversation-status').innerText()).toBe('已解决');
     });

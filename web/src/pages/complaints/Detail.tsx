@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ComponentProps } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { Alert, Button, Card, Descriptions, Empty, Space, Steps, Table, Tag, Timeline, Typography, type TableColumnsType } from 'antd';
 import { ArrowLeftOutlined } from '@ant-design/icons';
@@ -11,7 +11,7 @@ import { STATUS_COLOURS } from './labels.ts';
 import { Decision } from './Decision.tsx';
 import { ActionDialog, ActionForm, CloseForm, EvidenceForm, ProposalForm, RevisitForm, StaffName } from './Handling.tsx';
 import { FindingsForm, OwnerForm } from './Investigation.tsx';
-import { Reveal } from '../customers/Reveal.tsx';
+import { Reveal } from '../../shell/Reveal.tsx';
 import { conversationPath } from '../../nav.tsx';
 
 type Detail = Reply<'get', '/api/complaints/{id}'>;
@@ -32,8 +32,6 @@ interface Loaded {
   revisitRequired: boolean;
 }
 
-// Reveal's entityType names only 'customer' for now; the server reveals complaints too (registerRevealable in record.ts).
-const COMPLAINT_ENTITY = 'complaint' as ComponentProps<typeof Reveal>['entityType'];
 
 const ENTITIES = ['complaint', 'complaint_evidence', 'complaint_proposal', 'complaint_approval', 'complaint_action'] as const;
 const isEntity = (v: string): v is (typeof ENTITIES)[number] => (ENTITIES as readonly string[]).includes(v);
@@ -160,7 +158,7 @@ export function ComplaintDetail({ id }: { id: string }) {
         <Descriptions column={{ xs: 1, md: 2 }} size="small">
           <Descriptions.Item label={t('complaints.complainant')}>{c.complainantName}</Descriptions.Item>
           <Descriptions.Item label={t('complaints.contact')}>
-            <Reveal entityType={COMPLAINT_ENTITY} entityId={c.id} field="contact" label={t('complaints.contact')} masked={c.contact} />
+            <Reveal entityType="complaint" entityId={c.id} field="contact" label={t('complaints.contact')} masked={c.contact} />
           </Descriptions.Item>
           <Descriptions.Item label={t('complaints.customer')}>{c.customerName ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('complaints.channel')}>{t(`complaints.channels.${c.channel}`)}</Descriptions.Item>

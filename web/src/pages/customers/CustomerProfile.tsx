@@ -11,7 +11,7 @@ import NotFound from '../NotFound.tsx';
 import { asApiError, isAbort, usePaged, type Page } from '../../api/useLoad.tsx';
 import { formatDateTime, showOnField } from '../org/shared.ts';
 import { CustomerForm, type Customer } from './CustomerForm.tsx';
-import { Reveal } from './Reveal.tsx';
+import { Reveal } from '../../shell/Reveal.tsx';
 import { useTiers } from './tiers.ts';
 import { conversationPath } from '../../nav.tsx';
 

@@ -213,9 +213,10 @@ export function ConversationPane({
   const assignee = conv.assigneeId ? (names.get(conv.assigneeId) ?? t('workspace.someone')) : t('workspace.waiting');
 
   async function saveIntake(v: { problemType: string | null } & Partial<Record<IntakeField, string>>) {
-    // Filled fields only (the API takes no empty ones); the contact arrives masked, so it is sent only when retyped.
+    // A field emptied by the agent is sent as "" (the API clears it); untouched empty ones are left out. The
+    // contact arrives masked, so it is sent only when retyped or emptied.
     const intake = Object.fromEntries(
-      INTAKE_FIELDS.map((f) => [f, (v[f] ?? '').trim()] as const).filter(([f, value]) => value && (f !== 'contact' || value !== conv!.intake.contact)),
+      INTAKE_FIELDS.map((f) => [f, (v[f] ?? '').trim()] as const).filter(([f, value]) => (value ? f !== 'contact' || value !== conv!.intake.contact : Boolean(conv!.intake[f]))),
     );
     await run(() => api.patch('/api/conversations/{id}', { path: { id }, body: { problemType: v.problemType ?? null, intake } }), t('workspace.intake.saved'));
   }

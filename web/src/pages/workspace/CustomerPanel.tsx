@@ -3,7 +3,7 @@ import { Alert, Button, Descriptions, Empty, List, Space, Spin, Tabs, Tag, Typog
 import { useTranslation } from 'react-i18next';
 import { api, type Reply } from '../../api/client.ts';
 import { useRealtimeStatus } from '../../realtime.tsx';
-import { Reveal } from '../customers/Reveal.tsx';
+import { Reveal } from '../../shell/Reveal.tsx';
 import { STATUS_COLOURS, asApiError, formatTime, isAbort, type Customer, type Status } from './shared.ts';
 import type { ApiError } from '../../api/client.ts';
 

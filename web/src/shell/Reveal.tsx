@@ -2,15 +2,15 @@ import { useState } from 'react';
 import { App, Button, Form, Input, Modal, Space, Tag, Tooltip, Typography } from 'antd';
 import { EyeOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../api/client.ts';
-import { allows, useMe } from '../../auth/session.tsx';
-import { asApiError } from '../../api/useLoad.tsx';
+import { api } from '../api/client.ts';
+import { allows, useMe } from '../auth/session.tsx';
+import { asApiError } from '../api/useLoad.tsx';
 
 /** A reason is at least two characters besides blanks, as the server requires. */
 const REASON = /\S[\s\S]*\S/;
 
 interface Props {
-  entityType: 'customer';
+  entityType: 'customer' | 'complaint';
   entityId: string;
   /** The field as POST /api/reveals names it, e.g. `phones.0`. */
   field: string;
