@@ -328,8 +328,8 @@ describe('acceptance 3: resource paths', () => {
     '/api/chat/',
     '/api/conversations/:id/typing',
   ];
-  /** Pages a browser loads by address: the web console (`/` leads to it), the chat widget script with its demo page, and the emailed survey link. */
-  const PAGES = ['/', '/console', '/console/*', '/widget.js', '/demo/chat', '/feedback/:token'];
+  /** Pages a browser loads by address: the web console (`/` leads to it), the chat widget script with its demo page, the emailed survey link and the help centre. */
+  const PAGES = ['/', '/console', '/console/*', '/widget.js', '/demo/chat', '/feedback/:token', '/help', '/help/articles/:number'];
   /** Nouns whose plural is the word itself. */
   const UNCOUNTABLE = new Set(['staff', 'evidence']);
   const isPlural = (segment: string) => UNCOUNTABLE.has(segment) || /^[a-z]+(-[a-z]+)*s$/.test(segment);

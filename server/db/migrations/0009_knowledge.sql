@@ -16,6 +16,16 @@ CREATE TABLE "kb_article_versions" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "kb_article_views" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"article_id" uuid NOT NULL,
+	"source" text NOT NULL,
+	"visitor_id" text,
+	"search_id" uuid,
+	"resolved" boolean DEFAULT false NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "kb_articles" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"number" integer GENERATED ALWAYS AS IDENTITY (sequence name "kb_articles_number_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1001 CACHE 1),
@@ -53,12 +63,15 @@ CREATE TABLE "kb_searches" (
 	"results" integer NOT NULL,
 	"source" text NOT NULL,
 	"staff_id" uuid,
+	"visitor_id" text,
 	"conversation_id" uuid
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX "kb_article_versions_version_key" ON "kb_article_versions" USING btree ("article_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "kb_article_versions_open_key" ON "kb_article_versions" USING btree ("article_id") WHERE status in ('draft', 'in_review');--> statement-breakpoint
 CREATE INDEX "kb_article_versions_status_idx" ON "kb_article_versions" USING btree ("status");--> statement-breakpoint
+CREATE INDEX "kb_article_views_at_idx" ON "kb_article_views" USING btree ("at");--> statement-breakpoint
+CREATE INDEX "kb_article_views_article_idx" ON "kb_article_views" USING btree ("article_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "kb_articles_number_key" ON "kb_articles" USING btree ("number");--> statement-breakpoint
 CREATE INDEX "kb_articles_search_idx" ON "kb_articles" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "kb_articles_category_idx" ON "kb_articles" USING btree ("category_id");--> statement-breakpoint

@@ -1,4 +1,4 @@
-import { and, eq, exists, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, exists, gte, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import type { Actor } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
@@ -162,4 +162,14 @@ export async function updateConversation(
 export function mergeAudience(a: Audience, b: Audience): Audience {
   const union = <T>(x: T[] = [], y: T[] = []) => [...new Set([...x, ...y])];
   return { permissions: union(a.permissions, b.permissions), staffIds: union(a.staffIds, b.staffIds), teamIds: union(a.teamIds, b.teamIds) };
+}
+
+/** When the given chat visitors started conversations from `from` on (K2 deflection: who asked a person after reading). */
+export async function visitorConversationStarts(db: Executor, visitorIds: string[], from: Date): Promise<Array<{ visitorId: string; at: Date }>> {
+  if (visitorIds.length === 0) return [];
+  const rows = await db
+    .select({ visitorId: conversations.visitorId, at: conversations.createdAt })
+    .from(conversations)
+    .where(and(inArray(conversations.visitorId, visitorIds), gte(conversations.createdAt, from)));
+  return rows.map((r) => ({ visitorId: r.visitorId!, at: r.at }));
 }

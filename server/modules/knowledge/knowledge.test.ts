@@ -266,3 +266,61 @@ describe('K3 from case to article', () => {
     expectError(await h.api('POST', `/api/conversations/${open}/articles`, { as: 'agent2' }), 404);
   });
 });
+
+describe('issue 6 §4 the public help centre and deflection', () => {
+  const visitorHeaders = (token: string) => ({ 'x-kefu-visitor': token });
+
+  it('issue 6 §4: without signing in, customers search and read public articles only; internal ones stay hidden', async () => {
+    const pub = await published({ title: '如何申请退换货', body: '登录后在“我的订单”中点击申请退货。', visibility: 'public' });
+    await published({ title: '退货内部审核标准', body: '退货须核对序列号。', visibility: 'internal' });
+    const found = await h.api('GET', `/api/help-searches?q=${encodeURIComponent('退货')}`);
+    expect(found.status).toBe(200);
+    expect(found.body.data.map((r: { article: { id: string } }) => r.article.id)).toEqual([pub]);
+    expect(Object.keys(found.body.data[0].article).sort()).toEqual(['categoryId', 'id', 'number', 'publishedAt', 'title', 'type']);
+    expect(found.headers['access-control-allow-origin']).toBe('*');
+    const internal = (await h.api('GET', '/api/knowledge-articles?visibility=internal', { as: 'agent1' })).body.data[0].id;
+    expectError(await h.api('GET', `/api/help-articles/${internal}`), 404, 'knowledge.article_not_found');
+    expect((await h.api('GET', '/api/help-articles')).body.data.map((a: { id: string }) => a.id)).toEqual([pub]);
+  });
+
+  it('issue 6 §4: the help centre pages list, search (words marked) and show articles in Chinese; text is escaped, internal articles are not found', async () => {
+    const id = await published({ title: '发票<script>alert(1)</script>说明', body: '电子发票在订单完成后开具。', visibility: 'public' });
+    const number = (await h.api('GET', `/api/help-articles/${id}`)).body.number;
+    const home = await h.kefu.app.inject({ method: 'GET', url: '/help' });
+    expect(home.statusCode).toBe(200);
+    expect(home.headers['content-type']).toMatch(/^text\/html/);
+    expect(home.body).toContain('帮助中心');
+    expect(home.body).toContain('发票&lt;script&gt;');
+    expect(home.body).not.toContain('<script>alert(1)</script>');
+    const results = await h.kefu.app.inject({ method: 'GET', url: `/help?q=${encodeURIComponent('電子發票')}` });
+    expect(results.body).toContain('<mark>电子发票</mark>');
+    const page = await h.kefu.app.inject({ method: 'GET', url: `/help/articles/${number}` });
+    expect(page.body).toContain('电子发票在订单完成后开具。');
+    expect(page.body).toContain('<script src="/widget.js" async></script>');
+    const internal = await published({ title: '内部', body: '仅内部。' });
+    const internalNumber = (await h.api('GET', `/api/knowledge-articles/${internal}`, { as: 'agent1' })).body.number;
+    expect((await h.kefu.app.inject({ method: 'GET', url: `/help/articles/${internalNumber}` })).statusCode).toBe(404);
+  });
+
+  it('issue 6 §4: a widget visitor who read an article and did not ask within 30 minutes, or said it solved the problem, counts as deflected; one who asked does not', async () => {
+    const { issueVisitorToken, sendChatMessage, visitorCtx, visitorIdOf } = await import('../channels/chat/service.ts');
+    const article = await published({ title: '快递查询', body: '在订单详情页点击查看物流即可查询快递进度。', visibility: 'public' });
+    const from = h.clock.now().toISOString();
+    const [reader, asker, satisfied] = [issueVisitorToken(), issueVisitorToken(), issueVisitorToken()];
+    for (const token of [reader, asker, satisfied]) {
+      const search = await h.api('GET', `/api/help-searches?q=${encodeURIComponent('快递到哪了')}`, { headers: visitorHeaders(token) });
+      expect(search.body.data).toHaveLength(1);
+      const view = await h.api('POST', `/api/help-articles/${article}/views`, { headers: visitorHeaders(token), body: { searchId: search.body.searchId, resolved: token === satisfied } });
+      expect(view.status).toBe(201);
+    }
+    h.clock.advance(5 * 60_000);
+    const visitor = { id: visitorIdOf(asker)!, contact: {} };
+    await sendChatMessage(visitorCtx({ db: h.db.database.db, clock: h.clock, locale: 'zh-CN', ip: null }, visitor.id), visitor, { clientId: 'c1', body: '还是查不到快递' }, { maxChars: 5000 });
+
+    const report = async () => (await h.api('GET', `/api/knowledge-deflections?from=${from}&to=${new Date(h.clock.now().getTime() + 1).toISOString()}`, { as: 'lead1' })).body;
+    expect(await report()).toMatchObject({ widgetSearches: 3, readers: 3, deflected: 1, askedAfterReading: 1, pending: 1, rate: 0.5 });
+    h.clock.advance(30 * 60_000);
+    expect(await report()).toMatchObject({ deflected: 2, askedAfterReading: 1, pending: 0 });
+    expectError(await h.api('GET', `/api/knowledge-deflections?from=${from}&to=${from}`, { as: 'agent1' }), 403, 'auth.forbidden');
+  });
+});

@@ -1,6 +1,15 @@
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.ts';
+import { answerAnyOrigin } from '../../platform/http/cors.ts';
+import { VISITOR_HEADER } from '../channels/chat/routes.ts';
+import { visitorIdOf } from '../channels/chat/service.ts';
+import { currentPolicy } from '../policy/service.ts';
+import { deflections, getPublicArticle, listPublicArticles, listPublicCategories, recordView, searchPublic } from './help.ts';
+import { articlePage, homePage, notFoundPage, searchPage } from './help-page.ts';
 import type { App } from '../../platform/http/app-types.ts';
-import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, isPositiveInt, toPage } from '../../platform/http/pagination.ts';
+import { DEFAULT_LIMIT, MAX_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, isPositiveInt, toPage } from '../../platform/http/pagination.ts';
 import { Body, IdParams, Literals, Optional, Query, Text, Timestamp, Uuid } from '../../platform/http/schemas.ts';
 import * as knowledge from './service.ts';
 import { draftFromConversation } from './cases.ts';
@@ -11,8 +20,11 @@ import {
   ArticleTypeSchema,
   ArticleView,
   CategoryView,
+  DeflectionView,
   DiffView,
   GapView,
+  PublicArticleView,
+  PublicSearchResultView,
   SearchResultView,
   SuggestionsView,
   VersionSummaryView,
@@ -49,6 +61,8 @@ const UpdateArticle = Body(
 const VersionInput = { title: Type.Optional(Text(TITLE)), body: Type.Optional(Text(BODY)), note: Optional(Text(1000, '修订说明')) };
 
 export function knowledgeRoutes(app: App): void {
+  helpRoutes(app);
+
   // ----- categories -----
   app.get(
     '/api/knowledge-categories',
@@ -288,5 +302,120 @@ export function knowledgeRoutes(app: App): void {
       },
     },
     async (req, reply) => reply.status(201).send(await knowledge.reviewVersion(req.ctx, req.params.id, req.params.version, req.body)),
+  );
+}
+
+const visitorOfRequest = (req: FastifyRequest) => {
+  const raw = req.headers[VISITOR_HEADER];
+  return visitorIdOf(Array.isArray(raw) ? raw[0] : raw);
+};
+const helpTags = ['帮助中心 Help centre'];
+const PublicSearchQuery = Query({
+  q: Type.String({ maxLength: QUERY, description: '查询；空或只有符号时 match = none' }),
+  categoryId: Type.Optional(Uuid),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 10 })),
+});
+
+/**
+ * Issue 6 §4: what customers reach without signing in — public, published articles only. The chat
+ * widget calls the search and the views from the customer's site, so those answer to any origin;
+ * with its visitor token (X-Kefu-Visitor) they count towards deflection.
+ */
+function helpRoutes(app: App): void {
+  app.get(
+    '/api/help-articles',
+    { config: { access: 'public' }, schema: { tags: helpTags, summary: '公开的帮助文章（最新在前）', querystring: Query({ ...PageQuery, categoryId: Type.Optional(Uuid) }), response: { 200: Page(PublicArticleView) } } },
+    async (req) => {
+      const { cursor, limit = DEFAULT_LIMIT, categoryId } = req.query;
+      return idPage(await listPublicArticles(req.ctx.db, { categoryId, beforeId: afterIdOf(cursor), limit }), limit, (a) => a);
+    },
+  );
+  app.get(
+    '/api/help-articles/:id',
+    { config: { access: 'public' }, schema: { tags: helpTags, summary: '一篇公开的帮助文章（内部文章为 404）', params: IdParams, response: { 200: PublicArticleView } } },
+    async (req) => getPublicArticle(req.ctx.db, { id: req.params.id }),
+  );
+  app.get('/help', { config: { access: 'public' }, schema: { hide: true, querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: QUERY })) }) } }, async (req, reply) => {
+    reply.type('text/html; charset=utf-8');
+    const q = req.query.q?.trim();
+    if (q) {
+      const result = await searchPublic(req.ctx, { q, limit: 20, visitorId: null });
+      return searchPage(q, result.data, result.match === 'any');
+    }
+    const [categories, articles] = await Promise.all([listPublicCategories(req.ctx.db), listPublicArticles(req.ctx.db, { limit: MAX_LIMIT })]);
+    const named = new Map(categories.map((c) => [c.id, c.name]));
+    const groups = new Map<string | null, Array<{ number: number; title: string }>>();
+    for (const a of articles.slice(0, MAX_LIMIT)) groups.set(a.categoryId, [...(groups.get(a.categoryId) ?? []), a]);
+    return homePage([...groups].map(([id, list]) => ({ id, name: (id && named.get(id)) || '常见问题', articles: list })));
+  });
+  app.get(
+    '/help/articles/:number',
+    { config: { access: 'public' }, schema: { hide: true, params: Type.Object({ number: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }) } },
+    async (req, reply) => {
+      reply.type('text/html; charset=utf-8');
+      try {
+        const article = await getPublicArticle(req.ctx.db, { number: req.params.number });
+        return articlePage(article, (await currentPolicy(req.ctx.db)).organisation.timezone.value);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status !== 404) throw err;
+        return reply.status(404).send(notFoundPage());
+      }
+    },
+  );
+
+  app.register(async (plugin) => {
+    answerAnyOrigin(plugin, [VISITOR_HEADER, 'content-type']);
+    const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    const preflight = { config: { access: 'public' as const }, schema: { tags: helpTags, summary: 'CORS 预检（浏览器自动发送）' } };
+    scope.options('/api/help-searches', preflight, async (_req, reply) => reply.status(204).send());
+    scope.options('/api/help-articles/:id/views', preflight, async (_req, reply) => reply.status(204).send());
+    scope.get(
+      '/api/help-searches',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: helpTags,
+          summary: '搜索公开的帮助文章（帮助中心与聊天窗口在转人工前调用）',
+          description: '分词、归一、同义词与排序同 GET /api/knowledge-searches，只含公开文章。带访客令牌（X-Kefu-Visitor）时记为聊天窗口的搜索，用于统计分流。',
+          querystring: PublicSearchQuery,
+          response: { 200: PublicSearchResultView },
+        },
+      },
+      async (req) => {
+        const { q, categoryId, limit = 10 } = req.query;
+        const result = await searchPublic(req.ctx, { q, categoryId, limit, visitorId: visitorOfRequest(req) });
+        return { ...result, data: result.data.map(({ article: a, title, snippet }) => ({ article: { id: a.id, number: a.number, type: a.type, categoryId: a.categoryId, title: a.title, publishedAt: a.publishedAt }, title, snippet })) };
+      },
+    );
+    scope.post(
+      '/api/help-articles/:id/views',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: helpTags,
+          summary: '记录客户打开了一篇公开文章；resolved = true 表示客户确认已解决问题',
+          description: '带访客令牌（X-Kefu-Visitor）时计入聊天窗口的分流统计（GET /api/knowledge-deflections）。',
+          params: IdParams,
+          body: Body({ searchId: Type.Optional(Uuid), resolved: Type.Optional(Type.Boolean()) }),
+          response: { 201: Type.Object({ id: Uuid }) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await recordView(req.ctx, req.params.id, { ...req.body, visitorId: visitorOfRequest(req) })),
+    );
+  });
+
+  app.get(
+    '/api/knowledge-deflections',
+    {
+      config: { access: 'knowledge.review' },
+      schema: {
+        tags,
+        summary: '分流统计：聊天窗口中读了文章后没有转人工的访客',
+        description: '按打开文章的时间 [from, to) 统计聊天窗口的访客：读后点“已解决”，或最后一次阅读后 30 分钟内没有发起会话，计为分流；不足 30 分钟的尚无结论（pending）。',
+        querystring: Query({ from: Timestamp, to: Timestamp }),
+        response: { 200: DeflectionView },
+      },
+    },
+    async (req) => deflections(req.ctx, { from: new Date(req.query.from), to: new Date(req.query.to) }),
   );
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, customType, index, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { at, id } from '../../db/columns.ts';
 
 /** PostgreSQL full-text document; written from app-side jieba terms (platform/text), read only in SQL. */
@@ -94,7 +94,24 @@ export const kbSearches = pgTable(
     results: integer().notNull(),
     source: text().notNull(),
     staffId: uuid(),
+    /** A chat-widget visitor (channels/chat visitorIdOf): what they read before asking, for deflection. */
+    visitorId: text(),
     conversationId: uuid(),
   },
   (t) => [index('kb_searches_gaps_idx').on(t.at).where(sql`results = 0`)],
+);
+
+/** K2/issue 6 §4: a customer opened a public article (help centre or chat widget); `resolved` when they said it answered them. */
+export const kbArticleViews = pgTable(
+  'kb_article_views',
+  {
+    id: id(),
+    at: at().notNull(),
+    articleId: uuid().notNull(),
+    source: text().notNull(),
+    visitorId: text(),
+    searchId: uuid(),
+    resolved: boolean().notNull().default(false),
+  },
+  (t) => [index('kb_article_views_at_idx').on(t.at), index('kb_article_views_article_idx').on(t.articleId)],
 );

@@ -21,6 +21,8 @@ export interface SearchInput {
   categoryId?: string;
   problemType?: string;
   conversationId?: string | null;
+  /** A chat-widget visitor searching before they ask (deflection). */
+  visitorId?: string | null;
   limit: number;
 }
 
@@ -88,17 +90,19 @@ export async function searchArticles(ctx: Ctx, input: SearchInput) {
       rows = await ranked(ctx, input, toTsQuery(terms, 'any'));
     }
   }
+  const searchId = newId();
   await ctx.db.insert(kbSearches).values({
-    id: newId(),
+    id: searchId,
     at: ctx.clock.now(),
     query: input.q.slice(0, STORED_QUERY_CHARS),
     terms: terms.join(' ').slice(0, STORED_QUERY_CHARS),
     results: rows.length,
     source: input.source,
     staffId: ctx.actor.type === 'staff' ? ctx.actor.id : null,
+    visitorId: input.visitorId ?? null,
     conversationId: input.conversationId ?? null,
   });
-  return { match, terms, data: hits(rows, terms) };
+  return { searchId, match, terms, data: hits(rows, terms) };
 }
 
 /**

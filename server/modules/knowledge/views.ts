@@ -86,6 +86,7 @@ export const SearchHitView = Type.Object(
 );
 export const SearchResultView = Type.Object(
   {
+    searchId: Uuid,
     data: Type.Array(SearchHitView),
     match: Literals(['all', 'any', 'none'] as const, 'all 含全部词 / any 无完全匹配时，含部分词的结果 / none 查询中没有可搜索的词'),
     terms: Type.Array(Type.String(), { description: '分词后的查询词（已转为简体、去除虚词）' }),
@@ -100,6 +101,43 @@ export const SuggestionsView = Type.Object(
     terms: Type.Array(Type.String(), { description: '客户最后一条消息的分词' }),
   },
   { title: 'KnowledgeSuggestions' },
+);
+
+export const PublicArticleView = Type.Object(
+  {
+    id: Uuid,
+    number: Type.Integer(),
+    type: ArticleTypeSchema,
+    categoryId: Nullable(Uuid),
+    title: Type.String(),
+    body: Type.String(),
+    publishedAt: Timestamp,
+  },
+  { title: 'HelpArticle' },
+);
+export const PublicSearchHitView = Type.Object(
+  { article: Type.Pick(ArticleView, ['id', 'number', 'type', 'categoryId', 'title', 'publishedAt']), title: Highlighted, snippet: Highlighted },
+  { title: 'HelpSearchHit' },
+);
+export const PublicSearchResultView = Type.Object(
+  {
+    searchId: Type.String({ format: 'uuid', description: '打开结果时随浏览记录提交，用于统计分流' }),
+    data: Type.Array(PublicSearchHitView),
+    match: Literals(['all', 'any', 'none'] as const),
+    terms: Type.Array(Type.String()),
+  },
+  { title: 'HelpSearchResult' },
+);
+export const DeflectionView = Type.Object(
+  {
+    widgetSearches: Type.Integer({ description: '聊天窗口中的搜索次数' }),
+    readers: Type.Integer({ description: '打开过文章的访客数' }),
+    deflected: Type.Integer({ description: '读后表示已解决，或 30 分钟内没有发起会话的访客数' }),
+    askedAfterReading: Type.Integer({ description: '读后 30 分钟内仍发起会话的访客数' }),
+    pending: Type.Integer({ description: '最后一次阅读不足 30 分钟、尚无结论的访客数' }),
+    rate: Nullable(Type.Number({ description: 'deflected / (deflected + askedAfterReading)' })),
+  },
+  { title: 'KnowledgeDeflection' },
 );
 
 export const GapView = Type.Object(

@@ -262,8 +262,8 @@ function visitorFixture(): Promise<{ token: string; attachment: string }> {
 
 /** Knowledge base (K1). Writers edit and submit only their own drafts: the sample's article is the caller's when they may write. */
 const writerOf = (c: Caller): string => (c.role && c.username && permissionsOf(c.role).has('knowledge.write') ? c.username : 'admin');
-async function newArticle(author: string, publish: boolean): Promise<string> {
-  const created = await h.api('POST', '/api/knowledge-articles', { as: author, body: { type: 'article', visibility: 'internal', title: unique('走查文章 '), body: '退货须在七天内申请。' } });
+async function newArticle(author: string, publish: boolean, visibility: 'internal' | 'public' = 'internal'): Promise<string> {
+  const created = await h.api('POST', '/api/knowledge-articles', { as: author, body: { type: 'article', visibility, title: unique('走查文章 '), body: '退货须在七天内申请。' } });
   if (created.status !== 201) throw new Error(`fixture article failed: ${created.status} ${JSON.stringify(created.body)}`);
   if (!publish) return created.body.id;
   await h.api('POST', `/api/knowledge-articles/${created.body.id}/versions/1/submissions`, { as: author });
@@ -273,6 +273,8 @@ async function newArticle(author: string, publish: boolean): Promise<string> {
 }
 let standingArticle: Promise<string> | null = null;
 const publishedArticle = (): Promise<string> => (standingArticle ??= newArticle('admin', true));
+let standingPublicArticle: Promise<string> | null = null;
+const publicArticle = (): Promise<string> => (standingPublicArticle ??= newArticle('admin', true, 'public'));
 const newCategory = async (): Promise<string> => (await asAdmin('POST', '/api/knowledge-categories', { name: unique('走查分类 ') })).id;
 
 /** The open (draft or approved) policy version, if any. */
@@ -537,6 +539,15 @@ const SAMPLES: Record<string, Build> = {
   'GET /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}` }),
   'PATCH /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}`, body: { type: 'article' } }),
   'GET /api/conversations/:id/knowledge-suggestions': () => ({ url: `/api/conversations/${fx.conversation}/knowledge-suggestions` }),
+  'GET /api/help-articles': () => ({ url: '/api/help-articles' }),
+  'GET /api/help-articles/:id': async () => ({ url: `/api/help-articles/${await publicArticle()}` }),
+  'GET /help': () => ({ url: `/help?q=${encodeURIComponent('退货')}` }),
+  'GET /help/articles/:number': async () => ({ url: `/help/articles/${(await asAdmin('GET', `/api/help-articles/${await publicArticle()}`)).number}` }),
+  'OPTIONS /api/help-searches': () => ({ url: '/api/help-searches' }),
+  'OPTIONS /api/help-articles/:id/views': () => ({ url: `/api/help-articles/${NO_SUCH_ID}/views` }),
+  'GET /api/help-searches': () => ({ url: `/api/help-searches?q=${encodeURIComponent('退货')}` }),
+  'POST /api/help-articles/:id/views': async () => ({ url: `/api/help-articles/${await publicArticle()}/views`, body: {} }),
+  'GET /api/knowledge-deflections': () => ({ url: '/api/knowledge-deflections?from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z' }),
   'POST /api/conversations/:id/articles': async () => ({ url: `/api/conversations/${await resolvedConversation()}/articles` }),
   'POST /api/knowledge-articles/:id/archivals': async () => ({ url: `/api/knowledge-articles/${await newArticle('admin', false)}/archivals`, body: { reason: '走查' } }),
   'GET /api/knowledge-articles/:id/versions': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}/versions` }),
@@ -570,25 +581,33 @@ describe('O2 the permission table', () => {
     expect(Object.keys(SAMPLES).filter((k) => !live.has(k))).toEqual([]);
   });
 
-  it('O2: only the sign-in, health, the console\'s files and API documentation are public', () => {
+  it('O2: only the sign-in, health, the console\'s files, API documentation, the chat widget\'s calls, survey links and the public help centre are public', () => {
     const pub = ROUTES.filter((r) => r.access === 'public').map(keyOf);
     expect(pub.filter((k) => !/^GET \/api\/docs/.test(k)).sort()).toEqual([
       'GET /',
       'GET /api/chat/attachments/:id',
       'GET /api/chat/ws',
       'GET /api/health',
+      'GET /api/help-articles',
+      'GET /api/help-articles/:id',
+      'GET /api/help-searches',
       'GET /api/openapi.json',
       'GET /console',
       'GET /console/*',
       'GET /demo/chat',
       'GET /feedback/:token',
+      'GET /help',
+      'GET /help/articles/:number',
       'GET /widget.js',
       'OPTIONS /api/chat/attachments',
       'OPTIONS /api/chat/attachments/:id',
+      'OPTIONS /api/help-articles/:id/views',
+      'OPTIONS /api/help-searches',
       'POST /api/auth/login',
       'POST /api/calls/:callId/recording',
       'POST /api/chat/attachments',
       'POST /api/cti/events',
+      'POST /api/help-articles/:id/views',
       'POST /api/survey-responses',
       'POST /feedback/:token',
     ]);

@@ -6,6 +6,7 @@ import type { Config } from '../../../config.ts';
 import type { FileStore } from '../../../platform/files/store.ts';
 import { readUpload } from '../../../platform/files/upload.ts';
 import type { App } from '../../../platform/http/app-types.ts';
+import { answerAnyOrigin } from '../../../platform/http/cors.ts';
 import { Body, IdParams, Query, Uuid } from '../../../platform/http/schemas.ts';
 import { LOCALES } from '../../../platform/i18n.ts';
 import type { ChatGateway } from './gateway.ts';
@@ -114,16 +115,10 @@ export function chatRoutes(app: App, deps: { gateway: ChatGateway; files: FileSt
     reply.type('text/html; charset=utf-8').send(DEMO_PAGE),
   );
 
-  // The widget runs on the customer's site and calls these from there: answered to any origin.
-  // No cookie is involved (the visitor token travels in a header), so this opens nothing else.
+  // The widget runs on the customer's site and calls these from there.
   app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
-    scope.addHook('onRequest', async (_req, reply) => {
-      reply.header('access-control-allow-origin', '*');
-      reply.header('access-control-allow-headers', `${VISITOR_HEADER}, content-type`);
-      reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
-      reply.header('access-control-max-age', '600');
-    });
+    answerAnyOrigin(plugin, [VISITOR_HEADER, 'content-type']);
     const preflight = { config: { access: 'public' as const }, schema: { tags, summary: 'CORS 预检（浏览器自动发送）' } };
     scope.options('/api/chat/attachments', preflight, async (_req, reply) => reply.status(204).send());
     scope.options('/api/chat/attachments/:id', preflight, async (_req, reply) => reply.status(204).send());
