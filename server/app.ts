@@ -155,7 +155,7 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   surveyRoutes(app, { jobs, config });
   complaintRoutes(app, { jobs, files, config });
   kpiRoutes(app);
-  knowledgeRoutes(app);
+  knowledgeRoutes(app, { files });
   installRollups(jobs);
   notificationRoutes(app);
   auditRoutes(app);

@@ -45,6 +45,18 @@ CREATE TABLE "kb_articles" (
 	"archived_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "kb_attachments" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"article_id" uuid NOT NULL,
+	"file_name" text NOT NULL,
+	"content_type" text NOT NULL,
+	"size" integer NOT NULL,
+	"sha256" text NOT NULL,
+	"storage_key" text NOT NULL,
+	"uploaded_by" uuid,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "kb_categories" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
@@ -76,4 +88,5 @@ CREATE UNIQUE INDEX "kb_articles_number_key" ON "kb_articles" USING btree ("numb
 CREATE INDEX "kb_articles_search_idx" ON "kb_articles" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "kb_articles_category_idx" ON "kb_articles" USING btree ("category_id");--> statement-breakpoint
 CREATE INDEX "kb_articles_problem_type_idx" ON "kb_articles" USING btree ("problem_type") WHERE status = 'published';--> statement-breakpoint
+CREATE INDEX "kb_attachments_article_idx" ON "kb_attachments" USING btree ("article_id");--> statement-breakpoint
 CREATE INDEX "kb_searches_gaps_idx" ON "kb_searches" USING btree ("at") WHERE results = 0;

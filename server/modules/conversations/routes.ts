@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Config } from '../../config.ts';
 import type { FileStore } from '../../platform/files/store.ts';
-import { readUpload } from '../../platform/files/upload.ts';
+import { downloadHeaders, readUpload } from '../../platform/files/upload.ts';
 import type { App } from '../../platform/http/app-types.ts';
 import { DEFAULT_LIMIT, Page, PageQuery, afterIdOf, idPage } from '../../platform/http/pagination.ts';
 import { Body, IdParams, Nullable, Query, Uuid } from '../../platform/http/schemas.ts';
@@ -213,11 +213,7 @@ export function conversationRoutes(app: App, deps: { files: FileStore; config: C
     { config: { access: 'conversations.read' }, schema: { tags, summary: '下载附件', params: IdParams } },
     async (req, reply) => {
       const { view, bytes } = await conversations.readAttachment(req.ctx, deps.files, req.params.id);
-      return reply
-        .header('content-type', view.contentType)
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(view.fileName)}`)
-        .header('x-content-type-options', 'nosniff')
-        .send(bytes);
+      return reply.headers(downloadHeaders(view.contentType, view.fileName)).send(bytes);
     },
   );
   app.get(

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
 import type { FileStore } from '../../platform/files/store.ts';
+import { sanitiseFileName } from '../../platform/files/upload.ts';
 import { write, type Writer } from '../../platform/write.ts';
 import { customerBrief } from '../customers/lookup.ts';
 import type { PolicyDocument } from '../policy/document.ts';
@@ -554,13 +555,6 @@ export async function storeAttachment(ctx: Ctx, files: FileStore, conversationId
     return r!;
   });
   return attachmentView(row);
-}
-
-/** No paths, no control characters; the name is only ever shown and offered back on download. */
-function sanitiseFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
-  return clean || 'file';
 }
 
 export async function readAttachment(ctx: Ctx, files: FileStore, attachmentId: string): Promise<{ view: AttachmentView; bytes: Buffer }> {

@@ -56,9 +56,14 @@ export function homePage(categories: Array<{ id: string | null; name: string; ar
   return layout('首页', '', sections || '<div class="card">暂时还没有公开的帮助文章。</div>');
 }
 
-export function articlePage(a: { number: number; title: string; body: string; publishedAt: string }, timeZone: string): string {
+export function articlePage(a: { number: number; title: string; body: string; publishedAt: string; attachments: Array<{ id: string; fileName: string }> }, timeZone: string): string {
   const date = new Intl.DateTimeFormat('zh-CN', { timeZone, dateStyle: 'long' }).format(new Date(a.publishedAt));
-  return layout(a.title, '', `<article class="card"><h1 style="font-size:1.4rem">${escapeHtml(a.title)}</h1><p class="muted">KB-${a.number} · 更新于 ${date}</p><div class="body">${escapeHtml(a.body)}</div></article><p><a href="/help">← 返回帮助中心</a></p>`);
+  return layout(a.title, '', `<article class="card"><h1 style="font-size:1.4rem">${escapeHtml(a.title)}</h1><p class="muted">KB-${a.number} · 更新于 ${date}</p><div class="body">${escapeHtml(a.body)}</div>${files(a.attachments)}</article><p><a href="/help">← 返回帮助中心</a></p>`);
+}
+
+function files(list: Array<{ id: string; fileName: string }>): string {
+  if (list.length === 0) return '';
+  return `<h2 style="font-size:1rem">附件</h2><ul>${list.map((f) => `<li><a href="/api/help-attachments/${f.id}">${escapeHtml(f.fileName)}</a></li>`).join('')}</ul>`;
 }
 
 export function notFoundPage(): string {

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { visitorConversationStarts } from '../conversations/record.ts';
+import { listArticleAttachments } from './attachments.ts';
 import { KnowledgeError } from './service.ts';
 import { kbArticleVersions, kbArticles, kbArticleViews, kbCategories, kbSearches } from './schema.ts';
 import { searchArticles } from './search.ts';
@@ -14,22 +15,21 @@ export const DEFLECTION_WINDOW_MS = 30 * 60_000;
 const isPublic = and(eq(kbArticles.status, 'published'), eq(kbArticles.visibility, 'public'));
 
 /** What customers see of an article: no authors, no internal fields. */
-export function publicArticleView(a: ArticleRow, body: string) {
-  return { id: a.id, number: a.number, type: a.type as 'article' | 'manual' | 'case', categoryId: a.categoryId, title: a.title, body, publishedAt: a.publishedAt!.toISOString() };
+export function publicSummary(a: ArticleRow) {
+  return { id: a.id, number: a.number, type: a.type as 'article' | 'manual' | 'case', categoryId: a.categoryId, title: a.title, publishedAt: a.publishedAt!.toISOString() };
 }
 
 export async function listPublicArticles(db: Executor, f: { categoryId?: string; beforeId?: string; limit: number }) {
   const rows = await db
-    .select({ article: kbArticles, body: kbArticleVersions.body })
+    .select()
     .from(kbArticles)
-    .innerJoin(kbArticleVersions, eq(kbArticleVersions.id, kbArticles.publishedVersionId))
     .where(and(isPublic, f.categoryId ? eq(kbArticles.categoryId, f.categoryId) : undefined, f.beforeId ? lt(kbArticles.id, f.beforeId) : undefined))
     .orderBy(desc(kbArticles.id))
     .limit(f.limit + 1);
-  return rows.map((r) => ({ ...publicArticleView(r.article, r.body) }));
+  return rows.map(publicSummary);
 }
 
-/** A public, published article by id or KB number; anything else is not found, internal ones included. */
+/** A public, published article by id or KB number, with its files; anything else is not found, internal ones included. */
 export async function getPublicArticle(db: Executor, key: { id?: string; number?: number }) {
   const [row] = await db
     .select({ article: kbArticles, body: kbArticleVersions.body })
@@ -38,7 +38,8 @@ export async function getPublicArticle(db: Executor, key: { id?: string; number?
     .where(and(isPublic, key.id ? eq(kbArticles.id, key.id) : eq(kbArticles.number, key.number ?? -1)))
     .limit(1);
   if (!row) throw KnowledgeError('article_not_found');
-  return publicArticleView(row.article, row.body);
+  const attachments = (await listArticleAttachments(db, row.article.id)).map(({ id, fileName, contentType, size }) => ({ id, fileName, contentType, size }));
+  return { ...publicSummary(row.article), body: row.body, attachments };
 }
 
 export async function listPublicCategories(db: Executor) {

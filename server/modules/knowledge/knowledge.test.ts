@@ -324,3 +324,42 @@ describe('issue 6 §4 the public help centre and deflection', () => {
     expectError(await h.api('GET', `/api/knowledge-deflections?from=${from}&to=${from}`, { as: 'agent1' }), 403, 'auth.forbidden');
   });
 });
+
+describe('K1 article attachments', () => {
+  async function upload(as: string, articleId: string, name = '说明书.txt', content = '第一章 安装') {
+    const boundary = '----kb';
+    const payload = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n\r\n`), Buffer.from(content), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    const res = await h.kefu.app.inject({ method: 'POST', url: `/api/knowledge-articles/${articleId}/attachments`, headers: { authorization: `Bearer ${await h.login(as)}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    return { status: res.statusCode, body: res.json() };
+  }
+
+  it('K1: the author attaches files to their draft; once published only reviewers add or remove them; public articles\' files are public, internal ones\' are not', async () => {
+    const draft = await h.api('POST', '/api/knowledge-articles', { as: 'agent1', body: { type: 'manual', visibility: 'public', title: '空气净化器说明书', body: '见附件。' } });
+    const id = draft.body.id;
+    const first = await upload('agent1', id);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ fileName: '说明书.txt', contentType: 'text/plain', size: Buffer.byteLength('第一章 安装') });
+    expect((await upload('agent2', id)).body.error.code).toBe('knowledge.files_for_reviewers');
+
+    await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: 'agent1' });
+    await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'lead1', body: { decision: 'approve' } });
+    expect((await upload('agent1', id, '补充.txt')).status).toBe(403);
+    const added = await upload('lead1', id, '补充.txt', '第二章 保养');
+    expect(added.status).toBe(201);
+    const detail = await h.api('GET', `/api/knowledge-articles/${id}`, { as: 'agent2' });
+    expect(detail.body.attachments.map((a: { fileName: string }) => a.fileName)).toEqual(['说明书.txt', '补充.txt']);
+
+    const staff = await h.kefu.app.inject({ method: 'GET', url: `/api/knowledge-attachments/${first.body.id}`, headers: { authorization: `Bearer ${await h.login('agent2')}` } });
+    expect(staff.body).toBe('第一章 安装');
+    const pub = await h.kefu.app.inject({ method: 'GET', url: `/api/help-attachments/${first.body.id}` });
+    expect(pub.statusCode).toBe(200);
+    expect(pub.headers['x-content-type-options']).toBe('nosniff');
+    const page = await h.kefu.app.inject({ method: 'GET', url: `/help/articles/${detail.body.number}` });
+    expect(page.body).toContain(`<a href="/api/help-attachments/${first.body.id}">说明书.txt</a>`);
+
+    expectError(await h.api('DELETE', `/api/knowledge-attachments/${added.body.id}`, { as: 'agent1' }), 403, 'knowledge.files_for_reviewers');
+    expect((await h.api('DELETE', `/api/knowledge-attachments/${added.body.id}`, { as: 'lead1' })).status).toBe(204);
+    await h.api('PATCH', `/api/knowledge-articles/${id}`, { as: 'lead1', body: { visibility: 'internal' } });
+    expect((await h.kefu.app.inject({ method: 'GET', url: `/api/help-attachments/${first.body.id}` })).statusCode).toBe(404);
+  });
+});

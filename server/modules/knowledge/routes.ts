@@ -2,6 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.ts';
+import type { FileStore } from '../../platform/files/store.ts';
+import { downloadHeaders, readUpload } from '../../platform/files/upload.ts';
+import { KnowledgeAttachmentView, deleteArticleAttachment, readArticleAttachment, uploadArticleAttachment } from './attachments.ts';
 import { answerAnyOrigin } from '../../platform/http/cors.ts';
 import { VISITOR_HEADER } from '../channels/chat/routes.ts';
 import { visitorIdOf } from '../channels/chat/service.ts';
@@ -23,6 +26,7 @@ import {
   DeflectionView,
   DiffView,
   GapView,
+  PublicArticleSummaryView,
   PublicArticleView,
   PublicSearchResultView,
   SearchResultView,
@@ -60,8 +64,8 @@ const UpdateArticle = Body(
 );
 const VersionInput = { title: Type.Optional(Text(TITLE)), body: Type.Optional(Text(BODY)), note: Optional(Text(1000, '修订说明')) };
 
-export function knowledgeRoutes(app: App): void {
-  helpRoutes(app);
+export function knowledgeRoutes(app: App, deps: { files: FileStore }): void {
+  helpRoutes(app, deps.files);
 
   // ----- categories -----
   app.get(
@@ -231,6 +235,39 @@ export function knowledgeRoutes(app: App): void {
     async (req, reply) => reply.status(201).send(await draftFromConversation(req.ctx, req.params.id)),
   );
 
+  // ----- attachments (K1) -----
+  app.post(
+    '/api/knowledge-articles/:id/attachments',
+    {
+      config: { access: 'knowledge.write' },
+      schema: {
+        tags,
+        summary: '上传文章附件（multipart，字段 file；类型由服务器识别）',
+        description: '附件属于文章（各版本共用），立即对读者可见：已发布的文章只有审核人可以增删附件（403 knowledge.files_for_reviewers），作者在首次发布前可以。',
+        params: IdParams,
+        consumes: ['multipart/form-data'],
+        response: { 201: KnowledgeAttachmentView },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await uploadArticleAttachment(req.ctx, deps.files, req.params.id, await readUpload(req, deps.files.maxBytes))),
+  );
+  app.get(
+    '/api/knowledge-attachments/:id',
+    { config: { access: 'knowledge.read' }, schema: { tags, summary: '下载文章附件', params: IdParams } },
+    async (req, reply) => {
+      const { file, bytes } = await readArticleAttachment(req.ctx.db, deps.files, req.params.id, false);
+      return reply.headers(downloadHeaders(file.contentType, file.fileName)).send(bytes);
+    },
+  );
+  app.delete(
+    '/api/knowledge-attachments/:id',
+    { config: { access: 'knowledge.write' }, schema: { tags, summary: '删除文章附件（规则同上传）', params: IdParams, response: { 204: Type.Null() } } },
+    async (req, reply) => {
+      await deleteArticleAttachment(req.ctx, req.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
   // ----- versions -----
   app.get(
     '/api/knowledge-articles/:id/versions',
@@ -321,10 +358,10 @@ const PublicSearchQuery = Query({
  * widget calls the search and the views from the customer's site, so those answer to any origin;
  * with its visitor token (X-Kefu-Visitor) they count towards deflection.
  */
-function helpRoutes(app: App): void {
+function helpRoutes(app: App, files: FileStore): void {
   app.get(
     '/api/help-articles',
-    { config: { access: 'public' }, schema: { tags: helpTags, summary: '公开的帮助文章（最新在前）', querystring: Query({ ...PageQuery, categoryId: Type.Optional(Uuid) }), response: { 200: Page(PublicArticleView) } } },
+    { config: { access: 'public' }, schema: { tags: helpTags, summary: '公开的帮助文章（最新在前）', querystring: Query({ ...PageQuery, categoryId: Type.Optional(Uuid) }), response: { 200: Page(PublicArticleSummaryView) } } },
     async (req) => {
       const { cursor, limit = DEFAULT_LIMIT, categoryId } = req.query;
       return idPage(await listPublicArticles(req.ctx.db, { categoryId, beforeId: afterIdOf(cursor), limit }), limit, (a) => a);
@@ -334,6 +371,14 @@ function helpRoutes(app: App): void {
     '/api/help-articles/:id',
     { config: { access: 'public' }, schema: { tags: helpTags, summary: '一篇公开的帮助文章（内部文章为 404）', params: IdParams, response: { 200: PublicArticleView } } },
     async (req) => getPublicArticle(req.ctx.db, { id: req.params.id }),
+  );
+  app.get(
+    '/api/help-attachments/:id',
+    { config: { access: 'public' }, schema: { tags: helpTags, summary: '下载公开文章的附件（内部文章的附件为 404）', params: IdParams } },
+    async (req, reply) => {
+      const { file, bytes } = await readArticleAttachment(req.ctx.db, files, req.params.id, true);
+      return reply.headers(downloadHeaders(file.contentType, file.fileName)).send(bytes);
+    },
   );
   app.get('/help', { config: { access: 'public' }, schema: { hide: true, querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: QUERY })) }) } }, async (req, reply) => {
     reply.type('text/html; charset=utf-8');
@@ -384,7 +429,7 @@ function helpRoutes(app: App): void {
       async (req) => {
         const { q, categoryId, limit = 10 } = req.query;
         const result = await searchPublic(req.ctx, { q, categoryId, limit, visitorId: visitorOfRequest(req) });
-        return { ...result, data: result.data.map(({ article: a, title, snippet }) => ({ article: { id: a.id, number: a.number, type: a.type, categoryId: a.categoryId, title: a.title, publishedAt: a.publishedAt }, title, snippet })) };
+        return { ...result, data: result.data.map(({ article: { id, number, type, categoryId, title: name, publishedAt }, title, snippet }) => ({ article: { id, number, type, categoryId, title: name, publishedAt: publishedAt! }, title, snippet })) };
       },
     );
     scope.post(

@@ -82,6 +82,23 @@ export const kbArticleVersions = pgTable(
   ],
 );
 
+/** K1: files of an article (a manual's PDF, a wiring diagram); shown with every version, public with a public article. */
+export const kbAttachments = pgTable(
+  'kb_attachments',
+  {
+    id: id(),
+    articleId: uuid().notNull(),
+    fileName: text().notNull(),
+    contentType: text().notNull(),
+    size: integer().notNull(),
+    sha256: text().notNull(),
+    storageKey: text().notNull(),
+    uploadedBy: uuid(),
+    createdAt: at().notNull(),
+  },
+  (t) => [index('kb_attachments_article_idx').on(t.articleId)],
+);
+
 /** K2: every search, so searches that found nothing are listed as knowledge gaps. */
 export const kbSearches = pgTable(
   'kb_searches',

@@ -7,6 +7,7 @@ import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
 import { indexTerms } from '../../platform/text/segment.ts';
 import { write, type Writer } from '../../platform/write.ts';
+import { listArticleAttachments } from './attachments.ts';
 import { kbArticleVersions, kbArticles, kbCategories } from './schema.ts';
 import {
   ArticleView,
@@ -34,6 +35,8 @@ export const KnowledgeError = defineErrors('knowledge', {
   comment_required: [400, { 'zh-CN': '驳回时请填写意见，让作者知道要改什么', 'zh-TW': '駁回時請填寫意見，讓作者知道要改什麼', en: 'A rejection needs a comment telling the author what to change' }],
   own_version: [403, { 'zh-CN': '不能审核自己编写的版本', 'zh-TW': '不能審核自己編寫的版本', en: 'You cannot review a version you wrote' }],
   conversation_not_solved: [409, { 'zh-CN': '会话尚未解决，不能生成案例', 'zh-TW': '會話尚未解決，不能產生案例', en: 'Only a solved conversation can become a case article' }],
+  attachment_not_found: [404, { 'zh-CN': '附件不存在', 'zh-TW': '附件不存在', en: 'Attachment not found' }],
+  files_for_reviewers: [403, { 'zh-CN': '文章发布后，只有审核人可以增删附件', 'zh-TW': '文章發佈後，只有審核人可以增刪附件', en: 'Once an article is published, only reviewers add or remove its files' }],
   archived: [409, { 'zh-CN': '文章已归档，只读', 'zh-TW': '文章已歸檔，唯讀', en: 'The article is archived and read-only' }],
 });
 
@@ -241,7 +244,7 @@ async function detail(db: Executor, a: ArticleRow) {
     a.publishedVersionId ? db.select().from(kbArticleVersions).where(eq(kbArticleVersions.id, a.publishedVersionId)).then((r) => r[0] ?? null) : null,
     openVersion(db, a.id),
   ]);
-  return { ...articleView(a), published: published && versionView(published), open: open && versionView(open) };
+  return { ...articleView(a), published: published && versionView(published), open: open && versionView(open), attachments: await listArticleAttachments(db, a.id) };
 }
 
 export async function getArticle(ctx: Ctx, id: string) {

@@ -67,6 +67,7 @@ export const ArticleDetailView = Type.Composite(
       published: Nullable(VersionView),
       /** The version being written or reviewed. */
       open: Nullable(VersionView),
+      attachments: Type.Array(Type.Object({ id: Uuid, articleId: Uuid, fileName: Type.String(), contentType: Type.String(), size: Type.Integer(), uploadedBy: Nullable(Uuid), createdAt: Timestamp })),
     }),
   ],
   { title: 'KnowledgeArticleDetail' },
@@ -103,20 +104,22 @@ export const SuggestionsView = Type.Object(
   { title: 'KnowledgeSuggestions' },
 );
 
-export const PublicArticleView = Type.Object(
-  {
-    id: Uuid,
-    number: Type.Integer(),
-    type: ArticleTypeSchema,
-    categoryId: Nullable(Uuid),
-    title: Type.String(),
-    body: Type.String(),
-    publishedAt: Timestamp,
-  },
+export const PublicArticleSummaryView = Type.Object(
+  { id: Uuid, number: Type.Integer(), type: ArticleTypeSchema, categoryId: Nullable(Uuid), title: Type.String(), publishedAt: Timestamp },
+  { title: 'HelpArticleSummary' },
+);
+export const PublicArticleView = Type.Composite(
+  [
+    PublicArticleSummaryView,
+    Type.Object({
+      body: Type.String(),
+      attachments: Type.Array(Type.Object({ id: Uuid, fileName: Type.String(), contentType: Type.String(), size: Type.Integer() })),
+    }),
+  ],
   { title: 'HelpArticle' },
 );
 export const PublicSearchHitView = Type.Object(
-  { article: Type.Pick(ArticleView, ['id', 'number', 'type', 'categoryId', 'title', 'publishedAt']), title: Highlighted, snippet: Highlighted },
+  { article: PublicArticleSummaryView, title: Highlighted, snippet: Highlighted },
   { title: 'HelpSearchHit' },
 );
 export const PublicSearchResultView = Type.Object(

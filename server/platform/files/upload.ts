@@ -32,3 +32,15 @@ export async function readUpload(req: FastifyRequest, maxBytes: number): Promise
   }
   return { fileName: part.filename, bytes, fields };
 }
+
+/** No paths, no control characters; the name is only ever shown and offered back on download. */
+export function sanitiseFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
+  return clean || 'file';
+}
+
+/** Headers of a download: the stored type, the name as uploaded, never sniffed into something else. */
+export function downloadHeaders(contentType: string, fileName: string): Record<string, string> {
+  return { 'content-type': contentType, 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`, 'x-content-type-options': 'nosniff' };
+}

@@ -275,6 +275,20 @@ let standingArticle: Promise<string> | null = null;
 const publishedArticle = (): Promise<string> => (standingArticle ??= newArticle('admin', true));
 let standingPublicArticle: Promise<string> | null = null;
 const publicArticle = (): Promise<string> => (standingPublicArticle ??= newArticle('admin', true, 'public'));
+/** A one-file multipart body for an article attachment, uploaded as `as`. */
+function articleFile(articleId: string): Sample {
+  const boundary = '----walk-kb';
+  const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="manual.txt"\r\n\r\n`), Buffer.from('安装步骤'), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  return { url: `/api/knowledge-articles/${articleId}/attachments`, body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+async function newArticleFile(author: string, articleId?: string): Promise<string> {
+  const sample = articleFile(articleId ?? (await newArticle(author, false)));
+  const res = await h.api('POST', sample.url, { as: author, body: sample.body, headers: sample.headers });
+  if (res.status !== 201) throw new Error(`fixture article file failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+let standingArticleFile: Promise<string> | null = null;
+const publicArticleFile = async (): Promise<string> => (standingArticleFile ??= publicArticle().then((id) => newArticleFile('admin', id)));
 const newCategory = async (): Promise<string> => (await asAdmin('POST', '/api/knowledge-categories', { name: unique('走查分类 ') })).id;
 
 /** The open (draft or approved) policy version, if any. */
@@ -539,6 +553,10 @@ const SAMPLES: Record<string, Build> = {
   'GET /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}` }),
   'PATCH /api/knowledge-articles/:id': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}`, body: { type: 'article' } }),
   'GET /api/conversations/:id/knowledge-suggestions': () => ({ url: `/api/conversations/${fx.conversation}/knowledge-suggestions` }),
+  'POST /api/knowledge-articles/:id/attachments': async (c) => articleFile(await newArticle(writerOf(c), false)),
+  'GET /api/knowledge-attachments/:id': async () => ({ url: `/api/knowledge-attachments/${await publicArticleFile()}` }),
+  'DELETE /api/knowledge-attachments/:id': async (c) => ({ url: `/api/knowledge-attachments/${await newArticleFile(writerOf(c))}` }),
+  'GET /api/help-attachments/:id': async () => ({ url: `/api/help-attachments/${await publicArticleFile()}` }),
   'GET /api/help-articles': () => ({ url: '/api/help-articles' }),
   'GET /api/help-articles/:id': async () => ({ url: `/api/help-articles/${await publicArticle()}` }),
   'GET /help': () => ({ url: `/help?q=${encodeURIComponent('退货')}` }),
@@ -590,6 +608,7 @@ describe('O2 the permission table', () => {
       'GET /api/health',
       'GET /api/help-articles',
       'GET /api/help-articles/:id',
+      'GET /api/help-attachments/:id',
       'GET /api/help-searches',
       'GET /api/openapi.json',
       'GET /console',

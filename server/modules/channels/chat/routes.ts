@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../../config.ts';
 import type { FileStore } from '../../../platform/files/store.ts';
-import { readUpload } from '../../../platform/files/upload.ts';
+import { downloadHeaders, readUpload } from '../../../platform/files/upload.ts';
 import type { App } from '../../../platform/http/app-types.ts';
 import { answerAnyOrigin } from '../../../platform/http/cors.ts';
 import { Body, IdParams, Query, Uuid } from '../../../platform/http/schemas.ts';
@@ -147,11 +147,7 @@ export function chatRoutes(app: App, deps: { gateway: ChatGateway; files: FileSt
       { config: { access: 'public' }, schema: { tags, summary: '访客下载本人会话中的附件（请求头 X-Kefu-Visitor）', params: IdParams } },
       async (req, reply) => {
         const { file, bytes } = await readVisitorAttachment(req.ctx.db, files, visitorOf(req), req.params.id);
-        return reply
-          .header('content-type', file.contentType)
-          .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
-          .header('x-content-type-options', 'nosniff')
-          .send(bytes);
+        return reply.headers(downloadHeaders(file.contentType, file.fileName)).send(bytes);
       },
     );
   });
