@@ -16,7 +16,7 @@ import { systemCtx } from '../server/platform/context.ts';
 import { queryTerms } from '../server/platform/text/segment.ts';
 import { kbArticleVersions, kbArticles } from '../server/modules/knowledge/schema.ts';
 import { searchArticles } from '../server/modules/knowledge/search.ts';
-import { searchDocument } from '../server/modules/knowledge/service.ts';
+import { searchColumns } from '../server/modules/knowledge/service.ts';
 import { freshPostgres } from './support.ts';
 
 const { values } = parseArgs({
@@ -102,7 +102,7 @@ async function run(label: string, database: Database, count: number) {
           title: r.title,
           publishedVersionId: r.versionId,
           publishedAt: at,
-          search: searchDocument(r.title, r.body),
+          ...searchColumns(r.title, r.body),
           createdAt: at,
           updatedAt: at,
         })),

@@ -38,6 +38,7 @@ CREATE TABLE "kb_articles" (
 	"published_version_id" uuid,
 	"published_at" timestamp with time zone,
 	"search" "tsvector",
+	"title_search" "tsvector",
 	"source_conversation_id" uuid,
 	"created_by" uuid,
 	"created_at" timestamp with time zone NOT NULL,
@@ -86,6 +87,8 @@ CREATE INDEX "kb_article_views_at_idx" ON "kb_article_views" USING btree ("at");
 CREATE INDEX "kb_article_views_article_idx" ON "kb_article_views" USING btree ("article_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "kb_articles_number_key" ON "kb_articles" USING btree ("number");--> statement-breakpoint
 CREATE INDEX "kb_articles_search_idx" ON "kb_articles" USING gin ("search");--> statement-breakpoint
+CREATE INDEX "kb_articles_title_search_idx" ON "kb_articles" USING gin ("title_search");--> statement-breakpoint
+CREATE INDEX "kb_articles_published_at_idx" ON "kb_articles" USING btree ("published_at") WHERE status = 'published';--> statement-breakpoint
 CREATE INDEX "kb_articles_category_idx" ON "kb_articles" USING btree ("category_id");--> statement-breakpoint
 CREATE INDEX "kb_articles_problem_type_idx" ON "kb_articles" USING btree ("problem_type") WHERE status = 'published';--> statement-breakpoint
 CREATE INDEX "kb_attachments_article_idx" ON "kb_attachments" USING btree ("article_id");--> statement-breakpoint

@@ -39,6 +39,8 @@ export const kbArticles = pgTable(
     publishedVersionId: uuid(),
     publishedAt: at(),
     search: tsvector(),
+    /** The title's terms alone: title matches are always ranked, however common the word (search.ts). */
+    titleSearch: tsvector(),
     /** K3: the solved conversation the article was drafted from. */
     sourceConversationId: uuid(),
     createdBy: uuid(),
@@ -49,6 +51,8 @@ export const kbArticles = pgTable(
   (t) => [
     uniqueIndex('kb_articles_number_key').on(t.number),
     index('kb_articles_search_idx').using('gin', t.search),
+    index('kb_articles_title_search_idx').using('gin', t.titleSearch),
+    index('kb_articles_published_at_idx').on(t.publishedAt).where(sql`status = 'published'`),
     index('kb_articles_category_idx').on(t.categoryId),
     index('kb_articles_problem_type_idx').on(t.problemType).where(sql`status = 'published'`),
   ],

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { query } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
@@ -30,6 +30,8 @@ export interface SearchInput {
 const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 /** Recency: an article a year old ranks at half the score of one published today, all else equal. */
 const HALF_LIFE_DAYS = 365;
+/** Title matches and most recent body matches ranked per query (see ranked). */
+const CANDIDATES = 1000;
 /** How much an article of the conversation's problem type outranks an equally matching other one. */
 const PREFERRED_BOOST = 3;
 /** Stored queries are cut here: enough to read a gap, not a place to keep pasted documents. */
@@ -41,30 +43,44 @@ type Filters = Pick<SearchInput, 'audience' | 'type' | 'categoryId' | 'problemTy
   preferProblemType?: string | null;
 };
 
-/** Published articles matching `tsquery` (all published ones when null, newest first), best first. */
+/**
+ * Published articles matching `tsquery` (all published ones when null), best first. Ranking reads each
+ * candidate's terms, so a word found in most articles would rank tens of thousands: candidates are
+ * every title match and the most recent body matches, CANDIDATES of each; bodies are read for the
+ * page only.
+ */
 async function ranked(ctx: Ctx, f: Filters, tsquery: string | null): Promise<Row[]> {
   const q = tsquery === null ? null : sql`to_tsquery('simple', ${tsquery})`;
-  const where: Array<SQL | undefined> = [
+  const filter = and(
     eq(kbArticles.status, 'published'),
-    q ? sql`${kbArticles.search} @@ ${q}` : undefined,
     f.audience === 'public' ? eq(kbArticles.visibility, 'public') : undefined,
     f.type ? eq(kbArticles.type, f.type) : undefined,
     f.categoryId ? eq(kbArticles.categoryId, f.categoryId) : undefined,
     f.problemType ? eq(kbArticles.problemType, f.problemType) : undefined,
-  ];
+  );
+  const newest = sql`order by ${kbArticles.publishedAt} desc limit ${CANDIDATES}`;
+  const candidates = q
+    ? sql`(select id from ${kbArticles} where ${filter} and ${kbArticles.titleSearch} @@ ${q} limit ${CANDIDATES})
+          union (select id from ${kbArticles} where ${filter} and ${kbArticles.search} @@ ${q} ${newest})`
+    : sql`select id from ${kbArticles} where ${filter} ${newest}`;
   const now = ctx.clock.now();
-  const relevance = q ? sql`ts_rank(${sql.raw(`'${WEIGHTS}'`)}::float4[], ${kbArticles.search}, ${q})` : sql`1`;
-  const preferred = f.preferProblemType ? sql`(case when ${kbArticles.problemType} = ${f.preferProblemType} then ${PREFERRED_BOOST} else 1 end)` : sql`1`;
-  const age = sql`greatest(0, extract(epoch from (${now.toISOString()}::timestamptz - ${kbArticles.publishedAt})))`;
-  const score = sql<number>`(${relevance} * ${preferred} / (1 + ${age} / ${HALF_LIFE_DAYS * 86_400}))::float8`;
+  const relevance = q ? sql`ts_rank(${sql.raw(`'${WEIGHTS}'`)}::float4[], a.search, ${q})` : sql`1`;
+  const preferred = f.preferProblemType ? sql`(case when a.problem_type = ${f.preferProblemType} then ${PREFERRED_BOOST} else 1 end)` : sql`1`;
+  const age = sql`greatest(0, extract(epoch from (${now.toISOString()}::timestamptz - a.published_at)))`;
+  const top = await query<{ id: string; score: number }>(
+    ctx.db,
+    sql`select a.id, (${relevance} * ${preferred} / (1 + ${age} / ${HALF_LIFE_DAYS * 86_400}))::float8 as score
+        from ${kbArticles} a where a.id in (${candidates})
+        order by score desc, a.id desc limit ${f.limit}`,
+  );
+  if (top.length === 0) return [];
   const rows = await ctx.db
-    .select({ article: kbArticles, body: kbArticleVersions.body, score })
+    .select({ article: kbArticles, body: kbArticleVersions.body })
     .from(kbArticles)
     .innerJoin(kbArticleVersions, eq(kbArticleVersions.id, kbArticles.publishedVersionId))
-    .where(and(...where))
-    .orderBy(desc(score), desc(kbArticles.id))
-    .limit(f.limit);
-  return rows.map((r) => ({ ...r.article, body: r.body, score: r.score }));
+    .where(inArray(kbArticles.id, top.map((t) => t.id)));
+  const byId = new Map(rows.map((r) => [r.article.id, r]));
+  return top.map((t) => ({ ...byId.get(t.id)!.article, body: byId.get(t.id)!.body, score: Number(t.score) }));
 }
 
 function hits(rows: Row[], terms: string[]) {

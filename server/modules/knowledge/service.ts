@@ -377,11 +377,15 @@ export async function submitVersion(ctx: Ctx, articleId: string, version: number
 }
 
 /**
- * The search document of a published version: title terms weigh A, body terms B (K2 title boost).
+ * The search columns of a published version: title terms weigh A, body terms B (K2 title boost).
  * Terms are passed as one space-separated string; the `simple` parser only splits them again.
  */
-export function searchDocument(title: string, body: string): SQL {
-  return sql`setweight(to_tsvector('simple', ${indexTerms(title).join(' ')}), 'A') || setweight(to_tsvector('simple', ${indexTerms(body).join(' ')}), 'B')`;
+export function searchColumns(title: string, body: string): { search: SQL; titleSearch: SQL } {
+  const titleTerms = indexTerms(title).join(' ');
+  return {
+    search: sql`setweight(to_tsvector('simple', ${titleTerms}), 'A') || setweight(to_tsvector('simple', ${indexTerms(body).join(' ')}), 'B')`,
+    titleSearch: sql`to_tsvector('simple', ${titleTerms})`,
+  };
 }
 
 /**
@@ -409,7 +413,7 @@ export async function reviewVersion(ctx: Ctx, articleId: string, version: number
     const [row] = await w.tx.update(kbArticleVersions).set({ ...reviewed, status: 'published', publishedAt: w.now }).where(eq(kbArticleVersions.id, before.id)).returning();
     const [updated] = await w.tx
       .update(kbArticles)
-      .set({ status: 'published', title: row!.title, publishedVersionId: row!.id, publishedAt: w.now, search: searchDocument(row!.title, row!.body), updatedAt: w.now })
+      .set({ status: 'published', title: row!.title, publishedVersionId: row!.id, publishedAt: w.now, ...searchColumns(row!.title, row!.body), updatedAt: w.now })
       .where(eq(kbArticles.id, articleId))
       .returning();
     await recordVersion(w, before, row!, 'knowledge.version.published', input.comment);
