@@ -11,6 +11,7 @@ CREATE TABLE "kb_article_versions" (
 	"reviewer_id" uuid,
 	"reviewed_at" timestamp with time zone,
 	"review_comment" text,
+	"reviews" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"published_at" timestamp with time zone,
 	"created_at" timestamp with time zone NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL

@@ -66,7 +66,7 @@ describe('K1 articles: written, reviewed, published, versioned', () => {
     expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual(['update', 'update', 'create']);
   });
 
-  it('K1: nobody reviews their own version, and a rejection needs a comment and returns the draft to its author', async () => {
+  it('K1: nobody reviews their own version; a rejection needs a comment, returns the draft to its author and stays on record after the approval', async () => {
     const draft = await h.api('POST', '/api/knowledge-articles', { as: 'lead1', body: { type: 'article', visibility: 'internal', title: '催单处理', body: '先查物流，再回复客户预计送达时间。' } });
     const id = draft.body.id;
     await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: 'lead1' });
@@ -81,6 +81,13 @@ describe('K1 articles: written, reviewed, published, versioned', () => {
     const fixed = await h.api('PATCH', `/api/knowledge-articles/${id}/versions/1`, { as: 'lead1', body: { body: '先查物流；超过 48 小时未发货的，联系仓库补发并告知客户。' } });
     expect(fixed.status).toBe(200);
     expect((await h.api('POST', `/api/knowledge-articles/${id}/versions/1/submissions`, { as: 'lead1' })).body.status).toBe('in_review');
+    h.clock.advance(60_000);
+    const approved = await h.api('POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { as: 'trainer1', body: { decision: 'approve' } });
+    // The rejection's comment stays in the version's review record after the approval.
+    expect(approved.body.reviews.map((r: { decision: string; comment: string | null }) => [r.decision, r.comment])).toEqual([
+      ['reject', '请补充超过 48 小时未发货的处理'],
+      ['approve', null],
+    ]);
   });
 
   it('K1: a new version is drafted from the one in force, which readers keep seeing until the new one is published; the diff shows the changed words', async () => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, customType, index, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, customType, index, integer, jsonb, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { at, id } from '../../db/columns.ts';
 
 /** PostgreSQL full-text document; written from app-side jieba terms (platform/text), read only in SQL. */
@@ -74,6 +74,8 @@ export const kbArticleVersions = pgTable(
     reviewerId: uuid(),
     reviewedAt: at(),
     reviewComment: text(),
+    /** Every review of this version, oldest first: a rejection's comment stays after a later approval. */
+    reviews: jsonb().$type<Array<{ decision: 'approve' | 'reject'; comment: string | null; reviewerId: string | null; at: string }>>().notNull().default([]),
     publishedAt: at(),
     createdAt: at().notNull(),
     updatedAt: at().notNull(),

@@ -401,7 +401,9 @@ export async function reviewVersion(ctx: Ctx, articleId: string, version: number
     assertStatus(before, 'in_review', input.decision === 'approve' ? '审核发布' : '驳回');
     if (before.authorId === ctx.actor.id) throw KnowledgeError('own_version');
     if (input.decision === 'reject' && !input.comment) throw KnowledgeError('comment_required', { field: 'comment' });
-    const reviewed = { reviewerId: ctx.actor.id, reviewedAt: w.now, reviewComment: input.comment ?? null, updatedAt: w.now };
+    const comment = input.comment ?? null;
+    const reviews = [...before.reviews, { decision: input.decision, comment, reviewerId: ctx.actor.id, at: w.now.toISOString() }];
+    const reviewed = { reviewerId: ctx.actor.id, reviewedAt: w.now, reviewComment: comment, reviews, updatedAt: w.now };
     if (input.decision === 'reject') {
       const [row] = await w.tx.update(kbArticleVersions).set({ ...reviewed, status: 'draft' }).where(eq(kbArticleVersions.id, before.id)).returning();
       await recordVersion(w, before, row!, 'knowledge.version.rejected', input.comment);

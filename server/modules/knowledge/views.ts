@@ -31,7 +31,11 @@ export const VersionSummaryView = Type.Object(
     submittedAt: Nullable(Timestamp),
     reviewerId: Nullable(Uuid),
     reviewedAt: Nullable(Timestamp),
-    reviewComment: Nullable(Type.String({ description: '审核意见；被驳回的版本回到草稿并带此意见' })),
+    reviewComment: Nullable(Type.String({ description: '最近一次审核的意见；被驳回的版本回到草稿并带此意见' })),
+    reviews: Type.Array(
+      Type.Object({ decision: Literals(['approve', 'reject'] as const), comment: Nullable(Type.String()), reviewerId: Nullable(Uuid), at: Timestamp }),
+      { description: '本版本的全部审核记录（先后顺序）' },
+    ),
     publishedAt: Nullable(Timestamp),
     createdAt: Timestamp,
     updatedAt: Timestamp,

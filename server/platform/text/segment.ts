@@ -14,28 +14,17 @@ const STOPWORDS = new Set(
 );
 
 let segmenter: Jieba | undefined;
-/** Words added since start (presets' product names, …); replayed if the segmenter loads later. */
-const addedWords: string[] = [];
 
-/** jieba's dictionary (≈200 ms to load) plus the domain dictionary kept in the repo, once per process. */
+/**
+ * jieba's dictionary (≈200 ms to load) plus the domain dictionary kept in the repo (service words and
+ * the presets' products), once per process. A word added there applies to text indexed after it.
+ */
 function jieba(): Jieba {
   if (!segmenter) {
     segmenter = Jieba.withDict(dict);
     segmenter.loadDict(fs.readFileSync(new URL('kefu.txt', DICT_DIR)));
-    if (addedWords.length) segmenter.loadDict(Buffer.from(addedWords.join('\n')));
   }
   return segmenter;
-}
-
-/**
- * Adds domain words (a preset's product names, problem types) so they are kept whole. Text indexed
- * before a word was added keeps its old tokens until it is indexed again.
- */
-export function addWords(words: Iterable<string>): void {
-  const lines = [...new Set([...words].map((w) => normaliseText(w).trim()).filter((w) => w && !/\s/.test(w)))].map((w) => `${w} 1000 n`);
-  if (lines.length === 0) return;
-  addedWords.push(...lines);
-  segmenter?.loadDict(Buffer.from(lines.join('\n')));
 }
 
 /**
