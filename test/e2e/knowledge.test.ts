@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { noBrowser } from '../support/browser.ts';
 import { consoleSuite, eventually, navItems, signIn, signInAt } from '../support/console.ts';
 
@@ -12,6 +12,13 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
   const dialog = (page: Page) => page.getByRole('dialog');
   const save = (page: Page) => dialog(page).getByRole('button', { name: /^保\s*存$/ });
   const openVersion = (page: Page) => page.getByTestId('kb-open-version');
+
+  async function pick(page: Page, select: Locator, option: string) {
+    // The whole select, not its (covered) search input, takes the click that opens it.
+    await select.locator('xpath=ancestor::*[contains(concat(" ", @class, " "), " ant-select ")][1]').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option }).click();
+  }
+  const choose = (page: Page, label: string, option: string) => pick(page, dialog(page).getByLabel(label, { exact: true }), option);
 
   async function search(page: Page, q: string) {
     await page.getByLabel('搜索知识库').fill(q);
@@ -127,6 +134,50 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
       await eventually(() => row.count()).toBe(1);
       await row.getByRole('button', { name: '写一篇' }).click();
       await eventually(() => dialog(page).getByLabel('标题').inputValue()).toBe('量子纠缠保修');
+    });
+  }, 120_000);
+
+  it('K1: a reviewer keeps two levels of categories, files and publishes an article under one, and archives it with a reason so search no longer finds it', async () => {
+    const article: { id: string } = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'article', visibility: 'internal', title: '空调加氟收费标准', body: '保修期内加氟免费，保修期外按次收费。' });
+    await api('agent1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/submissions`);
+    await api('lead1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/reviews`, { decision: 'approve' });
+    await run('K1 categories and archive', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge?tab=categories', 'lead1');
+      await page.getByRole('button', { name: '新建分类' }).click();
+      await dialog(page).getByLabel('名称').fill('售后服务');
+      await save(page).click();
+      const categories = page.getByTestId('kb-categories');
+      await eventually(() => categories.innerText()).toContain('售后服务');
+      await page.getByRole('button', { name: '新建分类' }).click();
+      await dialog(page).getByLabel('名称').fill('空调维修');
+      await choose(page, '上级分类', '售后服务');
+      await save(page).click();
+      await eventually(() => categories.innerText()).toContain('售后服务 / 空调维修');
+
+      await page.goto(`/console/knowledge?id=${article.id}`);
+      await page.getByRole('button', { name: '修改属性' }).click();
+      await choose(page, '分类', '售后服务 / 空调维修');
+      await choose(page, '可见范围', '对客户公开');
+      await save(page).click();
+      await eventually(() => page.locator('.ant-descriptions').innerText()).toContain('售后服务 / 空调维修');
+      expect(await page.getByText('对客户公开').count()).toBe(1);
+
+      await page.getByRole('button', { name: /^归\s*档$/ }).click();
+      await save(page).click();
+      await eventually(() => dialog(page).getByText('请填写归档原因').count()).toBe(1);
+      await dialog(page).getByLabel('归档原因').fill('收费标准已并入新版服务手册');
+      await save(page).click();
+      await eventually(() => page.getByText('本文已于').count()).toBe(1);
+      expect(await page.getByRole('button', { name: '修改属性' }).count()).toBe(0);
+
+      await page.goto('/console/knowledge');
+      await search(page, '加氟');
+      await eventually(() => page.getByTestId('kb-empty').count()).toBe(1);
+      await page.getByRole('tab', { name: '全部文章' }).click();
+      await pick(page, page.getByLabel('按分类筛选'), '售后服务 / 空调维修');
+      const rows = page.getByTestId('kb-list').locator('tr.ant-table-row');
+      await eventually(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/空调加氟收费标准[\s\S]*已归档/)]);
     });
   }, 120_000);
 

@@ -32,15 +32,15 @@ export default function Knowledge() {
   const reviewer = allows(me, 'knowledge.review');
 
   if (id) {
-    const back = () => setParams((p) => {
-      const next = new URLSearchParams(p);
-      next.delete('id');
-      return next;
-    });
+    const back = () =>
+      setParams((p) => {
+        const next = new URLSearchParams(p);
+        next.delete('id');
+        return next;
+      });
     return <ArticlePage key={id} id={id} categories={categories} problemTypes={problemTypes} onBack={back} />;
   }
 
-  const common = { categories };
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <Space style={{ width: '100%', justifyContent: 'space-between' }}>
@@ -58,11 +58,11 @@ export default function Knowledge() {
         onChange={(key) => setParams({ tab: key }, { replace: true })}
         destroyOnHidden
         items={[
-          { key: 'search', label: t('knowledge.tabs.search'), children: <SearchTab {...common} /> },
-          { key: 'browse', label: t('knowledge.tabs.browse'), children: <ArticleList {...common} inReview={false} /> },
+          { key: 'search', label: t('knowledge.tabs.search'), children: <SearchTab categories={categories} /> },
+          { key: 'browse', label: t('knowledge.tabs.browse'), children: <ArticleList categories={categories} inReview={false} /> },
           ...(reviewer
             ? [
-                { key: 'review', label: t('knowledge.tabs.review'), children: <ArticleList {...common} inReview /> },
+                { key: 'review', label: t('knowledge.tabs.review'), children: <ArticleList categories={categories} inReview /> },
                 { key: 'gaps', label: t('knowledge.tabs.gaps'), children: <GapsTab onWrite={(title) => setComposing({ title })} /> },
                 { key: 'categories', label: t('knowledge.tabs.categories'), children: <CategoriesTab categories={categories} onChanged={() => setCategoriesVersion((n) => n + 1)} /> },
               ]
@@ -128,7 +128,16 @@ function SearchTab({ categories }: { categories: Categories }) {
       {error && <LoadError error={error} onRetry={reload} />}
       {data && data.match === 'any' && <Alert type="info" showIcon data-testid="kb-partial" title={t('knowledge.partialMatch')} />}
       {data && data.data.length === 0 && (
-        <Empty data-testid="kb-empty" description={data.match === 'none' ? t('knowledge.noTerms') : `${t('knowledge.noResults')}。${t('knowledge.noResultsHint')}`} />
+        <Empty data-testid="kb-empty" description={
+            data.match === 'none' ? (
+              t('knowledge.noTerms')
+            ) : (
+              <>
+                <div>{t('knowledge.noResults')}</div>
+                <Typography.Text type="secondary">{t('knowledge.noResultsHint')}</Typography.Text>
+              </>
+            )
+          } />
       )}
       {data && data.data.length > 0 && (
         <Space orientation="vertical" style={{ width: '100%' }} data-testid="kb-results">
