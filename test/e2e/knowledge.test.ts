@@ -92,6 +92,13 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
       await eventually(() => results.innerText()).toContain('七天无理由退货流程');
       expect(await results.innerText()).toMatch(/KB-\d+/);
       expect(await results.locator('mark').first().innerText()).toBe('退货');
+      expect(await page.getByTestId('kb-partial').count()).toBe(0);
+      // A word no article has: the results with some of the words come with a note saying so.
+      await search(page, '退貨 火箭');
+      await eventually(() => page.getByTestId('kb-partial').innerText()).toContain('没有完全匹配，以下结果包含部分关键词');
+      expect(await results.innerText()).toContain('七天无理由退货流程');
+      await search(page, '退貨');
+      await eventually(() => page.getByTestId('kb-partial').count()).toBe(0);
       await results.getByRole('link', { name: '七天无理由退货流程' }).click();
       await eventually(() => page.getByTestId('kb-published').innerText()).toContain('商品需保持完好');
     });
