@@ -22,7 +22,7 @@ export const articlePath = (id: string) => `/knowledge?id=${encodeURIComponent(i
 
 /**
  * The categories in reading order: each top-level one (by position, then name) followed by its
- * children, with the child's label naming its parent ("售后 / 退换货").
+ * children, with the child's label naming its parent ("售后 / 退换货"). Reloaded when `version` changes.
  */
 export function useCategories(version: number) {
   const { data, reload } = useLoad(useCallback((signal: AbortSignal) => api.get('/api/knowledge-categories', { query: { limit: 200 }, signal }), [version]));
