@@ -4,6 +4,7 @@ import { DashboardOutlined, FundOutlined, SafetyCertificateOutlined, WarningOutl
 import { ApartmentOutlined, TeamOutlined } from '@ant-design/icons';
 import { MessageOutlined } from '@ant-design/icons';
 import { ThunderboltOutlined } from '@ant-design/icons';
+import { BookOutlined } from '@ant-design/icons';
 import type { Me } from './api/client.ts';
 import { allows, type Access } from './auth/session.tsx';
 import type { zhCN } from './i18n/zh-CN.ts';
@@ -26,6 +27,8 @@ export const SCREENS: readonly Screen[] = [
   { path: '/', label: 'home', icon: HomeOutlined, access: 'authenticated', page: lazy(() => import('./pages/Home.tsx')) },
   // Issue 5 §3: the agent workspace; listing conversations (GET /api/conversations) is its main call.
   { path: '/workspace', label: 'workspace', icon: MessageOutlined, access: 'conversations.read', page: lazy(() => import('./pages/workspace/Workspace.tsx')) },
+  // K1/K2: searching and reading the knowledge base is every service role's; writing, reviewing and gaps show inside by permission.
+  { path: '/knowledge', label: 'knowledge', icon: BookOutlined, access: 'knowledge.read', page: lazy(() => import('./pages/knowledge/Knowledge.tsx')) },
   // C1/C5: the list and, with ?id=, a customer's profile.
   { path: '/customers', label: 'customers', icon: TeamOutlined, access: 'customers.read', page: lazy(() => import('./pages/customers/Customers.tsx')) },
   // O1/O2: administering the organisation; reading it (org.read, every staff member) is not this screen.

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { noBrowser } from '../support/browser.ts';
+import { consoleSuite, eventually, navItems, signIn, signInAt } from '../support/console.ts';
+
+/** Issue 6 / K1–K2: the knowledge base screens in Chromium against a real `kefu start`. */
+if (noBrowser) console.warn(`test/e2e/knowledge.test.ts: ${noBrowser}`);
+
+describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
+  const { run, api } = consoleSuite();
+
+  const dialog = (page: Page) => page.getByRole('dialog');
+  const save = (page: Page) => dialog(page).getByRole('button', { name: /^保\s*存$/ });
+  const openVersion = (page: Page) => page.getByTestId('kb-open-version');
+
+  async function pick(page: Page, select: Locator, option: string) {
+    // The whole select, not its (covered) search input, takes the click that opens it.
+    await select.locator('xpath=ancestor::*[contains(concat(" ", @class, " "), " ant-select ")][1]').click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option }).click();
+  }
+  const choose = (page: Page, label: string, option: string) => pick(page, dialog(page).getByLabel(label, { exact: true }), option);
+
+  async function search(page: Page, q: string) {
+    await page.getByLabel('搜索知识库').fill(q);
+    await page.getByLabel('搜索知识库').press('Enter');
+  }
+
+  it('K1/K2: an agent writes an article, a team lead rejects it with a comment, the agent fixes it, the lead publishes it, and another agent finds it in Traditional Chinese', async () => {
+    let articleUrl = '';
+    await run('K1 agent writes', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge', 'agent1');
+      await page.getByRole('button', { name: '新建文章' }).click();
+      await eventually(() => dialog(page).getByLabel('类型', { exact: true }).count()).toBe(1);
+      await page.getByLabel('标题').fill('七天无理由退货流程');
+      await page.getByLabel('正文').fill('客户签收后七天内可申请退货。\n商品需保持完好。');
+      await page.getByLabel('修订说明').fill('初稿');
+      await save(page).click();
+      await page.waitForURL(/\/console\/knowledge\?id=/);
+      articleUrl = new URL(page.url()).pathname + new URL(page.url()).search;
+      await eventually(() => openVersion(page).innerText()).toContain('草稿');
+      expect(await page.getByText('尚未发布').count()).toBe(1);
+      await openVersion(page).getByRole('button', { name: '提交审核' }).click();
+      await eventually(() => openVersion(page).innerText()).toContain('审核中');
+    });
+
+    await run('K1 lead rejects', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge', 'lead1');
+      await page.getByRole('tab', { name: '待审核' }).click();
+      const row = page.getByTestId('kb-review').locator('tr.ant-table-row').filter({ hasText: '七天无理由退货流程' });
+      await eventually(() => row.count()).toBe(1);
+      await row.getByRole('link', { name: '七天无理由退货流程' }).click();
+      await openVersion(page).getByRole('button', { name: /^驳\s*回$/ }).click();
+      // The comment is required: saving without it keeps the dialog open with the field's message.
+      await save(page).click();
+      await eventually(() => dialog(page).getByText('驳回时请填写意见').count()).toBe(1);
+      await dialog(page).getByLabel('审核意见').fill('请补充退货运费由谁承担');
+      await save(page).click();
+      await eventually(() => openVersion(page).innerText()).toContain('草稿');
+    });
+
+    await run('K1 agent fixes', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1');
+      await page.goto(articleUrl);
+      await eventually(() => page.getByTestId('kb-rejection').innerText()).toContain('请补充退货运费由谁承担');
+      await openVersion(page).getByRole('button', { name: '编辑草稿' }).click();
+      await eventually(() => page.getByLabel('正文').inputValue()).toContain('七天内');
+      await page.getByLabel('正文').fill('客户签收后七天内可申请退货。\n商品需保持完好，质量问题的退货运费由我方承担。');
+      await save(page).click();
+      await eventually(() => openVersion(page).innerText()).toContain('质量问题的退货运费由我方承担');
+      await openVersion(page).getByRole('button', { name: '提交审核' }).click();
+      await eventually(() => openVersion(page).innerText()).toContain('审核中');
+    });
+
+    await run('K1 lead approves', async (t) => {
+      const { page } = t;
+      await signIn(t, 'lead1');
+      await page.goto(articleUrl);
+      await openVersion(page).getByRole('button', { name: '通过并发布' }).click();
+      await eventually(() => page.getByTestId('kb-published').innerText()).toContain('质量问题的退货运费由我方承担');
+      expect(await openVersion(page).count()).toBe(0);
+      expect(await page.getByTestId('kb-history').innerText()).toMatch(/v1[\s\S]*已发布/);
+    });
+
+    await run('K2 agent2 finds it', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge', 'agent2');
+      await search(page, '退貨');
+      const results = page.getByTestId('kb-results');
+      await eventually(() => results.innerText()).toContain('七天无理由退货流程');
+      expect(await results.innerText()).toMatch(/KB-\d+/);
+      expect(await results.locator('mark').first().innerText()).toBe('退货');
+      expect(await page.getByTestId('kb-partial').count()).toBe(0);
+      // A word no article has: the results with some of the words come with a note saying so.
+      await search(page, '退貨 火箭');
+      await eventually(() => page.getByTestId('kb-partial').innerText()).toContain('没有完全匹配，以下结果包含部分关键词');
+      expect(await results.innerText()).toContain('七天无理由退货流程');
+      await search(page, '退貨');
+      await eventually(() => page.getByTestId('kb-partial').count()).toBe(0);
+      await results.getByRole('link', { name: '七天无理由退货流程' }).click();
+      await eventually(() => page.getByTestId('kb-published').innerText()).toContain('商品需保持完好');
+    });
+  }, 240_000);
+
+  it('K1: a second version of a published article shows the changed words against the first', async () => {
+    const article: { id: string } = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'manual', visibility: 'public', title: '电视机壁挂安装', body: '安装师傅在预约后三天内上门。' });
+    await api('agent1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/submissions`);
+    await api('lead1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/reviews`, { decision: 'approve' });
+    await run('K1 diff', async (t) => {
+      const { page } = t;
+      await signInAt(t, `/knowledge?id=${article.id}`, 'agent2');
+      await page.getByRole('button', { name: '起草新版本' }).click();
+      await eventually(() => page.getByLabel('正文').inputValue()).toBe('安装师傅在预约后三天内上门。');
+      await page.getByLabel('正文').fill('安装师傅在预约后两天内上门。');
+      await save(page).click();
+      await eventually(() => openVersion(page).innerText()).toContain('两天内');
+      // Readers still see the published version meanwhile.
+      expect(await page.getByTestId('kb-published').innerText()).toContain('三天内');
+      await page.getByRole('button', { name: '与上一版对比 v2' }).click();
+      const diff = page.getByTestId('kb-diff');
+      // Words, not characters: jieba's "三天内" is replaced as a whole.
+      await eventually(() => diff.locator('ins').allInnerTexts()).toEqual([expect.stringContaining('两天')]);
+      expect(await diff.locator('del').allInnerTexts()).toEqual([expect.stringContaining('三天')]);
+      expect(await diff.innerText()).toContain('安装师傅在预约后');
+    });
+  }, 120_000);
+
+  it("K2: a search that finds nothing shows the empty state and is listed in the lead's knowledge gaps, ready to be written", async () => {
+    await run('K2 empty search', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge', 'agent1');
+      await search(page, '量子纠缠保修');
+      await eventually(() => page.getByTestId('kb-empty').innerText()).toContain('没有找到相关文章');
+    });
+    await run('K2 gaps', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge?tab=gaps', 'lead1');
+      const row = page.getByTestId('kb-gaps').locator('tr.ant-table-row').filter({ hasText: '量子纠缠保修' });
+      await eventually(() => row.count()).toBe(1);
+      await row.getByRole('button', { name: '写一篇' }).click();
+      await eventually(() => dialog(page).getByLabel('标题').inputValue()).toBe('量子纠缠保修');
+    });
+  }, 120_000);
+
+  it('K1: a reviewer keeps two levels of categories, files and publishes an article under one, and archives it with a reason so search no longer finds it', async () => {
+    const article: { id: string } = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'article', visibility: 'internal', title: '空调加氟收费标准', body: '保修期内加氟免费，保修期外按次收费。' });
+    await api('agent1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/submissions`);
+    await api('lead1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/reviews`, { decision: 'approve' });
+    await run('K1 categories and archive', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge?tab=categories', 'lead1');
+      await page.getByRole('button', { name: '新建分类' }).click();
+      await dialog(page).getByLabel('名称').fill('售后服务');
+      await save(page).click();
+      const categories = page.getByTestId('kb-categories');
+      await eventually(() => categories.innerText()).toContain('售后服务');
+      await page.getByRole('button', { name: '新建分类' }).click();
+      await dialog(page).getByLabel('名称').fill('空调维修');
+      await choose(page, '上级分类', '售后服务');
+      await save(page).click();
+      await eventually(() => categories.innerText()).toContain('售后服务 / 空调维修');
+
+      await page.goto(`/console/knowledge?id=${article.id}`);
+      await page.getByRole('button', { name: '修改属性' }).click();
+      await choose(page, '分类', '售后服务 / 空调维修');
+      await choose(page, '可见范围', '对客户公开');
+      await save(page).click();
+      await eventually(() => page.locator('.ant-descriptions').innerText()).toContain('售后服务 / 空调维修');
+      expect(await page.getByText('对客户公开').count()).toBe(1);
+
+      await page.getByRole('button', { name: /^归\s*档$/ }).click();
+      await save(page).click();
+      await eventually(() => dialog(page).getByText('请填写归档原因').count()).toBe(1);
+      await dialog(page).getByLabel('归档原因').fill('收费标准已并入新版服务手册');
+      await save(page).click();
+      await eventually(() => page.getByText('本文已于').count()).toBe(1);
+      expect(await page.getByRole('button', { name: '修改属性' }).count()).toBe(0);
+
+      await page.goto('/console/knowledge');
+      await search(page, '加氟');
+      await eventually(() => page.getByTestId('kb-empty').count()).toBe(1);
+      await page.getByRole('tab', { name: '全部文章' }).click();
+      await pick(page, page.getByLabel('按分类筛选'), '售后服务 / 空调维修');
+      const rows = page.getByTestId('kb-list').locator('tr.ant-table-row');
+      await eventually(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/空调加氟收费标准[\s\S]*已归档/)]);
+    });
+  }, 120_000);
+
+  it('O2: a partner, who may not read the knowledge base, has no 知识库 in the navigation', async () => {
+    await run('O2 partner', async (t) => {
+      const { page } = t;
+      await signIn(t, 'partner1');
+      await eventually(() => navItems(page)).toContain('工作台');
+      expect(await navItems(page)).not.toContain('知识库');
+      await page.goto('/console/knowledge');
+      await eventually(() => page.getByText('页面不存在').count()).toBe(1);
+    });
+  });
+});
