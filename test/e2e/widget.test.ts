@@ -26,7 +26,7 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
   const api = <T = any>(as: string, method: string, url: string, body?: unknown) => http<T>(kefu.server.url, method, url, { token: tokens[as], body });
 
   beforeAll(async () => {
-    for (const u of ['admin', 'agent1']) tokens[u] = await loginOver(kefu.server.url, u, DEMO_PASSWORD);
+    for (const u of ['admin', 'agent1', 'lead1']) tokens[u] = await loginOver(kefu.server.url, u, DEMO_PASSWORD);
     // Every test leaves a chat with agent1; room for all of them, so routing never depends on the order.
     const me = await api('agent1', 'GET', '/api/auth/me');
     expect((await api('admin', 'PUT', `/api/agent-states/${me.body.id}`, { capacity: { chat: 50 } })).status).toBe(200);
@@ -529,6 +529,117 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
       const surveys = await api('admin', 'GET', `/api/surveys?conversationId=${conv.id}`);
       expect(surveys.body.data[0]).toMatchObject({ solved: false, csat: 2 });
       await eventually(() => noticeText(page)).not.toContain('已解决');
+    });
+  });
+
+  describe('help articles before a person', () => {
+    const ARTICLE = { title: '会员积分如何兑换优惠券', body: '积分满 100 分即可兑换：\n1. 打开“会员中心”；\n2. 点击“积分兑换”，选择优惠券。' };
+
+    beforeAll(async () => {
+      const draft = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'article', visibility: 'public', ...ARTICLE });
+      expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+      expect((await api('agent1', 'POST', `/api/knowledge-articles/${draft.body.id}/versions/1/submissions`)).status).toBe(201);
+      const review = await api('lead1', 'POST', `/api/knowledge-articles/${draft.body.id}/versions/1/reviews`, { decision: 'approve' });
+      expect(review.status, JSON.stringify(review.body)).toBe(201);
+    });
+
+    const card = (page: Page) => log(page).getByRole('group', { name: '这些文章也许能帮到您' });
+
+    /** Opens the chat and waits for the welcome: only then does the widget know there is no conversation yet. */
+    async function openWelcomed(page: Page): Promise<void> {
+      await agentOnline();
+      await openChat(page);
+      await eventually(() => widget(page).locator('.kf-status').innerText()).toBe('在线');
+    }
+
+    async function chatIds(): Promise<string[]> {
+      return (await api('admin', 'GET', '/api/conversations?channel=chat&limit=100')).body.data.map((c: any) => c.id);
+    }
+
+    it('issue 6 §4: the first question is answered by a help article read in the widget; 问题已解决 sends nothing and counts the visitor as deflected', async () => {
+      const from = new Date(Date.now() - 60_000).toISOString();
+      const to = new Date(Date.now() + 600_000).toISOString();
+      const report = async () => (await api('lead1', 'GET', `/api/knowledge-deflections?from=${from}&to=${to}`)).body;
+      // Earlier tests' first messages were searched too (and found nothing).
+      const searchesBefore = (await report()).widgetSearches;
+      const before = await chatIds();
+      await run('widget deflection', async ({ page }) => {
+        await openWelcomed(page);
+        await send(page, '积分怎么兑换优惠券？');
+        await eventually(() => card(page).count()).toBe(1);
+        const title = card(page).getByRole('button', { name: ARTICLE.title });
+        expect(await title.locator('mark').allInnerTexts()).toEqual(['积分', '兑换优惠券']);
+        // Held, not sending: the question is shown without 发送中….
+        expect(await log(page).getByText('积分怎么兑换优惠券？').count()).toBe(1);
+        expect(await pending(page)).toBe(0);
+
+        // The article opens inside the panel, as plain text, with a way back.
+        await title.click();
+        await eventually(() => widget(page).getByRole('heading', { name: ARTICLE.title }).isVisible()).toBe(true);
+        expect(await widget(page).locator('.kf-article').innerText()).toBe(ARTICLE.body);
+        const back = widget(page).getByRole('button', { name: '返回' });
+        expect(await focused(back)).toBe(true);
+        await back.click();
+        await card(page).getByRole('button', { name: '问题已解决' }).click();
+        await eventually(() => log(page).innerText()).toContain('很高兴问题已解决！');
+        expect(await card(page).count()).toBe(0);
+        expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith(':outbox') && localStorage.getItem(k) !== '[]'))).toEqual([]);
+
+        await eventually(report).toMatchObject({ readers: 1, deflected: 1, askedAfterReading: 0, pending: 0, widgetSearches: searchesBefore + 1 });
+      });
+      // No conversation was opened for the question.
+      expect(await chatIds()).toEqual(before);
+      expect(await conversationWith('积分怎么兑换优惠券？')).toBeUndefined();
+    });
+
+    it('issue 6 §4: with the articles offered, 仍需人工客服 sends the held question once, as the conversation\'s first message', async () => {
+      await run('widget asks a person after the articles', async ({ page }) => {
+        await openWelcomed(page);
+        await send(page, '积分兑换失败了');
+        await card(page).getByRole('button', { name: '仍需人工客服' }).click();
+        expect(await card(page).count()).toBe(0);
+        await eventually(() => pending(page)).toBe(0);
+        const conv = await conversationOf('积分兑换失败了');
+        expect(await customerMessages(conv.id)).toEqual(['积分兑换失败了']);
+        expect(await log(page).getByText('积分兑换失败了').count()).toBe(1);
+
+        // The conversation is open now: the next message goes straight to it, without a search.
+        const searches: string[] = [];
+        page.on('request', (r) => r.url().includes('/api/help-searches') && searches.push(r.url()));
+        await send(page, '积分兑换的优惠券在哪里看');
+        await eventually(async () => customerMessages(conv.id)).toEqual(['积分兑换失败了', '积分兑换的优惠券在哪里看']);
+        expect(searches).toEqual([]);
+        expect(await card(page).count()).toBe(0);
+      });
+    });
+
+    it('issue 6 §4: a question no article matches is sent at once', async () => {
+      await run('widget question without an article', async ({ page }) => {
+        await openWelcomed(page);
+        await send(page, '请问周末几点营业');
+        await eventually(() => pending(page)).toBe(0);
+        const conv = await conversationOf('请问周末几点营业');
+        expect(await customerMessages(conv.id)).toEqual(['请问周末几点营业']);
+        expect(await card(page).count()).toBe(0);
+      });
+    });
+
+    it('issue 6 §4: data-kefu-search="off" on the script tag sends the first question straight to a person', async () => {
+      await agentOnline();
+      await run('widget with the search off', async ({ page }) => {
+        const shop = await shopServer(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>示例商城</title></head><body>
+<script src="${kefu.server.url}/widget.js" data-kefu-server="${kefu.server.url}" data-kefu-search="off" async></script></body></html>`);
+        const searches: string[] = [];
+        page.on('request', (r) => r.url().includes('/api/help-searches') && searches.push(r.url()));
+        await page.goto(`${shop}/`);
+        await page.getByRole('button', { name: '在线客服' }).click();
+        await widget(page).getByRole('button', { name: '跳过' }).click();
+        await eventually(() => widget(page).locator('.kf-status').innerText()).toBe('在线');
+        await send(page, '积分兑换优惠券要多久到账');
+        await conversationOf('积分兑换优惠券要多久到账');
+        expect(searches).toEqual([]);
+        expect(await card(page).count()).toBe(0);
+      });
     });
   });
 });

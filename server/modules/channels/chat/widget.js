@@ -40,6 +40,8 @@
       submitting: '提交中…', surveyIntro: '请对本次服务进行评价（会话 #{number}）',
       thanksReopened: '感谢反馈，我们已重新处理您的问题，客服会尽快回复您。', thanks: '感谢您的评价！',
       uploading: '正在上传 {name}…', uploadFailed: '上传失败', uploadFailedWhy: '附件上传失败：{reason}', attachmentBody: '[附件] {name}',
+      suggest: '这些文章也许能帮到您', needAgent: '仍需人工客服', selfSolved: '问题已解决', selfSolvedThanks: '很高兴问题已解决！如还有其他问题，随时发送消息即可。',
+      articleFailed: '文章打开失败，请稍后再试',
     },
     'zh-TW': {
       title: '線上客服', log: '聊天記錄', placeholder: '請輸入您的問題，Enter 傳送，Shift+Enter 換行', message: '輸入訊息',
@@ -62,6 +64,8 @@
       submitting: '送出中…', surveyIntro: '請對本次服務進行評價（對話 #{number}）',
       thanksReopened: '感謝回饋，我們已重新處理您的問題，客服會盡快回覆您。', thanks: '感謝您的評價！',
       uploading: '正在上傳 {name}…', uploadFailed: '上傳失敗', uploadFailedWhy: '附件上傳失敗：{reason}', attachmentBody: '[附件] {name}',
+      suggest: '這些文章也許能幫到您', needAgent: '仍需真人客服', selfSolved: '問題已解決', selfSolvedThanks: '很高興問題已解決！如還有其他問題，隨時傳送訊息即可。',
+      articleFailed: '文章開啟失敗，請稍後再試',
     },
     en: {
       title: 'Chat with us', log: 'Chat messages', placeholder: 'Type your question; Enter sends, Shift+Enter starts a new line', message: 'Message',
@@ -84,6 +88,8 @@
       submitting: 'Submitting…', surveyIntro: 'Please rate our service (chat #{number})',
       thanksReopened: 'Thank you. We are looking into your problem again; an agent will reply soon.', thanks: 'Thank you for your feedback!',
       uploading: 'Uploading {name}…', uploadFailed: 'Upload failed', uploadFailedWhy: 'The file could not be sent: {reason}', attachmentBody: '[File] {name}',
+      suggest: 'These articles may help', needAgent: 'I still need an agent', selfSolved: 'My problem is solved', selfSolvedThanks: 'Glad your problem is solved! Send a message any time if you need more help.',
+      articleFailed: 'The article could not be opened; please try again later',
     },
   };
 
@@ -104,6 +110,8 @@
 
   var wsUrl = server.replace(/^http/, 'ws') + '/api/chat/ws?lang=' + lang;
   var title = (script && script.getAttribute('data-kefu-title')) || t('title');
+  /** Issue 6 §4: the first message of a conversation is searched in the help articles first, unless the page says off. */
+  var searchFirst = !(script && script.getAttribute('data-kefu-search') === 'off');
 
   // ---------- storage ----------
 
@@ -149,6 +157,14 @@
     /** The open invitation to confirm the result and rate (S3/S4), from a `survey` frame. */
     survey: null,
     surveyThanks: '',
+    /**
+     * The first message, held while the help articles are searched and while the articles found are
+     * offered: {key, body, search (the search's answer, once it has results), opened (article id)}.
+     * Kept across page loads once offered, so a reload does not lose it.
+     */
+    held: load('held', null),
+    /** The visitor said an article solved their problem: thanked until they write again. */
+    selfSolved: false,
   };
 
   function newClientId() {
@@ -197,7 +213,12 @@
     '.kf-survey label{display:inline-block;margin:2px 8px 2px 0;font-size:13px;cursor:pointer}' +
     '.kf-survey textarea{width:100%;height:48px;border:1px solid #d0d4d9;border-radius:6px;padding:4px 6px;font-size:13px;resize:none}' +
     '.kf-survey button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:6px 14px;cursor:pointer;font-size:13px;margin-top:4px}' +
-    '.kf-survey .kf-plain{background:#eef1f5;color:#333;margin-left:6px}';
+    '.kf-survey .kf-plain{background:#eef1f5;color:#333;margin-left:6px}' +
+    '.kf-card{max-width:90%;padding:10px 12px;border-radius:10px;background:#fff;box-shadow:0 1px 1px rgba(0,0,0,.05)}.kf-card-h{font-weight:600;margin-bottom:4px}' +
+    '.kf-card .kf-link{display:block;background:none;border:0;padding:4px 0;color:#1f6feb;cursor:pointer;font-size:14px;text-align:left;text-decoration:underline}' +
+    '.kf-card .kf-actions{margin-top:8px}.kf-card .kf-actions button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:6px 10px;cursor:pointer;font-size:13px}' +
+    '.kf-card .kf-actions button.kf-plain{background:#eef1f5;color:#333}mark{background:#fff1a8;color:inherit}' +
+    '.kf-article{white-space:pre-wrap;word-break:break-word;line-height:1.6;margin-top:8px}.kf-form h3{margin:12px 0 0;font-size:16px}';
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -311,7 +332,7 @@
     nodes.forEach(function (n) { formView.appendChild(n); });
     chatView.style.display = 'none';
     formView.style.display = 'block';
-    var first = formView.querySelector('input,textarea');
+    var first = formView.querySelector('input,textarea,button');
     if (first) first.focus();
   }
 
@@ -435,12 +456,18 @@
   function render() {
     var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     var wanted = [];
-    if (state.messages.length === 0 && state.outbox.length === 0 && state.failed.length === 0) {
+    if (state.messages.length === 0 && state.outbox.length === 0 && state.failed.length === 0 && !state.held) {
       wanted.push(['greeting', function () { return el('div', { class: 'kf-row sys' }, [el('div', { class: 'kf-bubble', text: t('greeting') })]); }]);
     }
     state.messages.forEach(function (m) { wanted.push(['m:' + m.id, function () { return bubble(m, false); }]); });
     state.failed.forEach(function (f) { wanted.push(['f:' + f.clientId, function () { return bubble({ author: 'customer', body: f.body }, false, f.reason); }]); });
     state.outbox.forEach(function (o) { wanted.push(['o:' + o.clientId, function () { return bubble({ author: 'customer', body: o.body, attachments: o.files }, true); }]); });
+    var held = state.held;
+    if (held) {
+      wanted.push(['h:' + held.key + !!held.search, function () { return bubble({ author: 'customer', body: held.body }, !held.search); }]);
+      if (held.search) wanted.push(['s:' + held.key, function () { return suggestions(held); }]);
+    }
+    if (state.selfSolved) wanted.push(['solved', function () { return el('div', { class: 'kf-row sys' }, [el('div', { class: 'kf-bubble', text: t('selfSolvedThanks') })]); }]);
     var next = {};
     wanted.forEach(function (w, i) {
       var node = rows[w[0]] || w[1]();
@@ -512,6 +539,104 @@
     var text = Date.now() < state.agentTypingUntil ? t('typing') : '';
     // Rewriting the same words would have the live region read them out again every second.
     if (typingLine.textContent !== text) typingLine.textContent = text;
+  }
+
+  // ---------- help articles before a person (issue 6 §4) ----------
+
+  /** Whether this message would open a conversation: only then are the help articles searched first. */
+  function searchesFirst() {
+    var c = state.conversation;
+    // Before the welcome the widget neither knows the conversation nor has the token the search is counted under.
+    return searchFirst && state.ready && !state.outbox.length && (!c || c.status === 'closed');
+  }
+
+  /** Holds the message while the articles are searched; no answer within 1.5 s (or an error, or no article) sends it as usual. */
+  function suggest(body) {
+    var held = { key: newClientId(), body: body, search: null, opened: null };
+    state.held = held;
+    render();
+    var abort = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () {
+      if (abort) abort.abort();
+      release(held);
+    }, 1500);
+    fetch(server + '/api/help-searches?limit=3&q=' + encodeURIComponent(body.slice(0, 2000)), { headers: visitorHeaders(), signal: abort ? abort.signal : undefined })
+      .then(function (res) {
+        if (!res.ok) throw new Error(String(res.status));
+        return res.json();
+      })
+      .then(function (found) {
+        clearTimeout(timer);
+        if (state.held !== held) return;
+        if (!found.data.length) return release(held);
+        held.search = { searchId: found.searchId, data: found.data.slice(0, 3) };
+        save('held', held);
+        render();
+      })
+      .catch(function () {
+        clearTimeout(timer);
+        release(held);
+      });
+  }
+
+  /** Sends the held message the usual way (outbox, ack, resend). */
+  function release(held) {
+    if (!held || state.held !== held) return;
+    state.held = null;
+    save('held', null);
+    enqueue({ type: 'message', body: held.body });
+  }
+
+  /** Text with the search's hits in <mark>, built from text nodes: the server's text is never parsed as HTML. */
+  function marked(parts) {
+    return parts.map(function (p) { return p.hit ? el('mark', { text: p.text }) : document.createTextNode(p.text); });
+  }
+
+  function suggestions(held) {
+    var card = el('div', { class: 'kf-card', role: 'group', 'aria-label': t('suggest') }, [el('div', { class: 'kf-card-h', text: t('suggest') })]);
+    held.search.data.forEach(function (r) {
+      card.appendChild(el('button', { type: 'button', class: 'kf-link', onclick: function () { openArticle(held, r.article.id); } }, marked(r.title)));
+    });
+    card.appendChild(el('div', { class: 'kf-actions' }, [
+      el('button', { type: 'button', text: t('needAgent'), onclick: function () { release(held); input.focus(); } }),
+      el('button', { type: 'button', class: 'kf-plain', text: t('selfSolved'), onclick: function () { solvedByArticle(held); } }),
+    ]));
+    return el('div', { class: 'kf-row' }, [card]);
+  }
+
+  /** Counts the reading (and a "solved") for the visitor's deflection; a lost count is not worth troubling the visitor. */
+  function recordView(articleId, searchId, resolved) {
+    var body = { resolved: resolved };
+    if (searchId) body.searchId = searchId;
+    var headers = visitorHeaders();
+    headers['Content-Type'] = 'application/json';
+    fetch(server + '/api/help-articles/' + encodeURIComponent(articleId) + '/views', { method: 'POST', headers: headers, body: JSON.stringify(body) }).catch(function () {});
+  }
+
+  function openArticle(held, id) {
+    fetch(server + '/api/help-articles/' + encodeURIComponent(id), { headers: { 'Accept-Language': lang } })
+      .then(function (res) {
+        if (!res.ok) throw new Error(String(res.status));
+        return res.json();
+      })
+      .then(function (a) {
+        held.opened = id;
+        if (state.held === held) save('held', held);
+        recordView(id, held.search.searchId, false);
+        showForm([el('button', { type: 'button', class: 'kf-plain', text: t('back'), onclick: showChat }), el('h3', { text: a.title }), el('div', { class: 'kf-article', text: a.body })]);
+      })
+      .catch(function () { flash(t('articleFailed')); });
+  }
+
+  /** The visitor needs nobody: the held message is not sent, and the article (last opened, else the first) is counted as the answer. */
+  function solvedByArticle(held) {
+    if (state.held !== held) return;
+    state.held = null;
+    save('held', null);
+    state.selfSolved = true;
+    recordView(held.opened || held.search.data[0].article.id, held.search.searchId, true);
+    render();
+    input.focus();
   }
 
   // ---------- survey (result confirmation and rating) ----------
@@ -786,6 +911,10 @@
     if (!body) return;
     input.value = '';
     typingOff();
+    state.selfSolved = false;
+    // Writing on while the articles are offered (or searched) means a person is wanted: the held message goes first.
+    if (state.held) release(state.held);
+    else if (searchesFirst()) return suggest(body);
     enqueue({ type: 'message', body: body });
   }
 
