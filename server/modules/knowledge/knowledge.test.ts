@@ -287,6 +287,8 @@ describe('issue 6 §4 the public help centre and deflection', () => {
     expect(found.headers['access-control-allow-origin']).toBe('*');
     const internal = (await h.api('GET', '/api/knowledge-articles?visibility=internal', { as: 'agent1' })).body.data[0].id;
     expectError(await h.api('GET', `/api/help-articles/${internal}`), 404, 'knowledge.article_not_found');
+    // The widget opens articles from the customer's own site.
+    expect((await h.api('GET', `/api/help-articles/${pub}`, { headers: { origin: 'https://shop.example' } })).headers['access-control-allow-origin']).toBe('*');
     expect((await h.api('GET', '/api/help-articles')).body.data.map((a: { id: string }) => a.id)).toEqual([pub]);
   });
 

@@ -355,8 +355,8 @@ const PublicSearchQuery = Query({
 
 /**
  * Issue 6 §4: what customers reach without signing in — public, published articles only. The chat
- * widget calls the search and the views from the customer's site, so those answer to any origin;
- * with its visitor token (X-Kefu-Visitor) they count towards deflection.
+ * widget calls the API from the customer's site, so it answers to any origin; with the visitor's
+ * token (X-Kefu-Visitor) searches and views count towards deflection.
  */
 function helpRoutes(app: App, files: FileStore): void {
   app.get(
@@ -365,19 +365,6 @@ function helpRoutes(app: App, files: FileStore): void {
     async (req) => {
       const { cursor, limit = DEFAULT_LIMIT, categoryId } = req.query;
       return idPage(await listPublicArticles(req.ctx.db, { categoryId, beforeId: afterIdOf(cursor), limit }), limit, (a) => a);
-    },
-  );
-  app.get(
-    '/api/help-articles/:id',
-    { config: { access: 'public' }, schema: { tags: helpTags, summary: '一篇公开的帮助文章（内部文章为 404）', params: IdParams, response: { 200: PublicArticleView } } },
-    async (req) => getPublicArticle(req.ctx.db, { id: req.params.id }),
-  );
-  app.get(
-    '/api/help-attachments/:id',
-    { config: { access: 'public' }, schema: { tags: helpTags, summary: '下载公开文章的附件（内部文章的附件为 404）', params: IdParams } },
-    async (req, reply) => {
-      const { file, bytes } = await readArticleAttachment(req.ctx.db, files, req.params.id, true);
-      return reply.headers(downloadHeaders(file.contentType, file.fileName)).send(bytes);
     },
   );
   app.get('/help', { config: { access: 'public' }, schema: { hide: true, querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: QUERY })) }) } }, async (req, reply) => {
@@ -414,6 +401,19 @@ function helpRoutes(app: App, files: FileStore): void {
     const preflight = { config: { access: 'public' as const }, schema: { tags: helpTags, summary: 'CORS 预检（浏览器自动发送）' } };
     scope.options('/api/help-searches', preflight, async (_req, reply) => reply.status(204).send());
     scope.options('/api/help-articles/:id/views', preflight, async (_req, reply) => reply.status(204).send());
+    scope.get(
+      '/api/help-articles/:id',
+      { config: { access: 'public' }, schema: { tags: helpTags, summary: '一篇公开的帮助文章（内部文章为 404）', params: IdParams, response: { 200: PublicArticleView } } },
+      async (req) => getPublicArticle(req.ctx.db, { id: req.params.id }),
+    );
+    scope.get(
+      '/api/help-attachments/:id',
+      { config: { access: 'public' }, schema: { tags: helpTags, summary: '下载公开文章的附件（内部文章的附件为 404）', params: IdParams } },
+      async (req, reply) => {
+        const { file, bytes } = await readArticleAttachment(req.ctx.db, files, req.params.id, true);
+        return reply.headers(downloadHeaders(file.contentType, file.fileName)).send(bytes);
+      },
+    );
     scope.get(
       '/api/help-searches',
       {
