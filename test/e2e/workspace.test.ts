@@ -406,6 +406,93 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     expect(tasks).toMatchObject([{ assigneeId: lead.id, note: '主板疑似硬件故障，请高级支持判断' }]);
   });
 
+  /** An article written by agent1 and published by lead1 (authors do not review their own). */
+  async function publishedArticle(d: { title: string; body: string; problemType: string; visibility: 'public' | 'internal' }) {
+    const created = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'article', ...d });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { id, number } = created.body as { id: string; number: number };
+    expect((await api('agent1', 'POST', `/api/knowledge-articles/${id}/versions/1/submissions`)).status).toBe(201);
+    expect((await api('lead1', 'POST', `/api/knowledge-articles/${id}/versions/1/reviews`, { decision: 'approve' })).status).toBe(201);
+    return { id, number };
+  }
+
+  it('K2: the knowledge panel suggests the problem type’s article, follows the customer’s words (traditional too) with them marked, searches, and inserts the article’s link or text into the reply', async () => {
+    const body = '七天无理由退货：请客户在订单页申请退货，审核通过后寄回商品。';
+    const article = await publishedArticle({ title: '退货办理流程', body, problemType: 'business', visibility: 'public' });
+    expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
+    const peer = await customer('吴女士', '13500008888');
+    const conversationId = await say(peer, '你好');
+
+    await run('workspace knowledge suggestions', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
+      await eventually(() => messageList(page).innerText()).toContain('你好');
+      await page.getByRole('tab', { name: '知识推荐' }).click();
+      const panel = page.getByTestId('knowledge-panel');
+      const hit = panel.locator(`[data-testid="knowledge-hit"][data-article-id="${article.id}"]`);
+      await eventually(() => panel.getByTestId('knowledge-empty').innerText()).toContain('暂无推荐');
+      // Nothing said that matches yet: once the problem type is set, its newest articles.
+      expect((await api('agent1', 'PATCH', `/api/conversations/${conversationId}`, { problemType: 'business' })).status).toBe(200);
+      await eventually(() => panel.getByTestId('knowledge-basis').innerText()).toBe('该问题类型的最新知识');
+      await eventually(() => hit.count()).toBe(1);
+      expect(await hit.locator('mark').count()).toBe(0);
+
+      // The customer writes in traditional characters: the panel follows, the matched word marked.
+      await say(peer, '我想退貨');
+      await eventually(() => panel.getByTestId('knowledge-basis').innerText()).toBe('按客户最后一条消息推荐，同问题类型优先');
+      await eventually(() => hit.locator('mark').allInnerTexts()).toContain('退货');
+
+      await hit.getByRole('button', { name: /退货办理流程/ }).click();
+      const drawer = page.getByRole('dialog');
+      await eventually(() => drawer.innerText()).toContain('审核通过后寄回商品');
+      await drawer.getByRole('button', { name: '插入链接' }).click();
+      const link = `KB-${article.number} 退货办理流程 ${new URL(page.url()).origin}/help/articles/${article.number}`;
+      await eventually(() => replyBox(page).inputValue()).toBe(link);
+      await eventually(() => page.getByRole('dialog').count()).toBe(0);
+      await hit.getByRole('button', { name: /退货办理流程/ }).click();
+      await page.getByRole('dialog').getByRole('button', { name: '插入内容' }).click();
+      await eventually(() => replyBox(page).inputValue()).toBe(`${link}\n${body}`);
+
+      // The search box: a word nothing has is a partial match; nothing at all is an empty result.
+      const box = panel.getByLabel('搜索知识库');
+      await box.fill('退货 火星');
+      await box.press('Enter');
+      await eventually(() => panel.getByTestId('knowledge-basis').innerText()).toContain('部分匹配');
+      await eventually(() => hit.count()).toBe(1);
+      await box.fill('火星');
+      await box.press('Enter');
+      await eventually(() => panel.getByTestId('knowledge-empty').innerText()).toContain('没有找到相关知识');
+      // Nothing was sent to the customer.
+      expect(peer.of('message').map((f) => f.message.body)).not.toContain(link);
+    });
+    const gaps = (await api('lead1', 'GET', '/api/knowledge-gaps')).body.data as Array<Record<string, unknown>>;
+    expect(JSON.stringify(gaps)).toContain('火星');
+  });
+
+  it('K3: on a resolved conversation “生成案例” creates a draft case article without the customer’s phone number', async () => {
+    expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
+    const peer = await customer('孙先生', '13800001111');
+    const conversationId = await say(peer, '耳机没有声音，回电 138-0000-1111');
+    expect((await api('agent1', 'PATCH', `/api/conversations/${conversationId}`, { problemType: 'consultation', intake: { problemDescription: '蓝牙耳机连接后无声' } })).status).toBe(200);
+
+    await run('workspace case article', async (t) => {
+      const { page } = t;
+      await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
+      await eventually(() => messageList(page).innerText()).toContain('耳机没有声音');
+      await page.getByTestId('resolve').click();
+      await eventually(() => page.getByTestId('conversation-status').innerText()).toBe('已解决');
+      await page.getByTestId('more-actions').click();
+      await page.getByRole('menuitem', { name: '生成案例' }).click();
+      await eventually(() => page.locator('.ant-message').innerText()).toMatch(/已生成案例草稿 KB-\d+/);
+    });
+    const cases = (await api('agent1', 'GET', '/api/knowledge-articles?type=case')).body.data as Array<{ id: string; sourceConversationId: string | null; status: string }>;
+    const draft = cases.find((a) => a.sourceConversationId === conversationId);
+    expect(draft).toMatchObject({ status: 'draft' });
+    const detail = (await api('agent1', 'GET', `/api/knowledge-articles/${draft!.id}`)).body;
+    expect(detail.open.body).toContain('蓝牙耳机连接后无声');
+    expect(detail.open.body).not.toMatch(/13800001111|138-0000-1111/);
+  });
+
   it('issue 5 §10: a list of 10 000 conversations scrolls to its end with only a window of rows in the page', async () => {
     await run('workspace 10k', async (t) => {
       const { page } = t;

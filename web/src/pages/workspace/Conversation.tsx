@@ -33,6 +33,8 @@ type Mode = 'reply' | 'note';
 /** The commands the workspace's keyboard shortcuts call on the open conversation. */
 export interface ConversationHandle {
   focusReply(mode: Mode): void;
+  /** Adds text (a knowledge article's link or body) to the reply box, for the agent to edit and send; false when there is no reply box. */
+  insert(text: string): boolean;
   claim(): void;
   resolve(): void;
 }
@@ -83,6 +85,7 @@ export function ConversationPane({
   const listRef = useRef<HTMLDivElement>(null);
   const typingTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const canHandle = me.permissions.includes('conversations.handle');
+  const canWriteKnowledge = me.permissions.includes('knowledge.write');
 
   const loadTargets = useCallback(async (signal?: AbortSignal) => {
     try {
@@ -200,6 +203,7 @@ export function ConversationPane({
 
   useImperativeHandle(handle, () => ({
     focusReply: (mode) => replyRef.current?.focus(mode),
+    insert: (text) => replyRef.current?.insert(text) ?? false,
     claim: () => conv && canHandle && conv.assigneeId === null && claim(),
     resolve: () => conv && canHandle && !['resolved', 'closed'].includes(conv.status) && setStatus('resolved'),
   }));
@@ -219,6 +223,16 @@ export function ConversationPane({
       INTAKE_FIELDS.map((f) => [f, (v[f] ?? '').trim()] as const).filter(([f, value]) => (value ? f !== 'contact' || value !== conv!.intake.contact : Boolean(conv!.intake[f]))),
     );
     await run(() => api.patch('/api/conversations/{id}', { path: { id }, body: { problemType: v.problemType ?? null, intake } }), t('workspace.intake.saved'));
+  }
+
+  /** K3: the solved case becomes a draft article for the knowledge base, personal data stripped by the server. */
+  async function draftCase() {
+    try {
+      const a = await api.post('/api/conversations/{id}/articles', { path: { id } });
+      void message.success(t('workspace.knowledge.caseCreated', { number: a.number, title: a.open?.title ?? a.title }));
+    } catch (err) {
+      void message.error(asApiError(err).message);
+    }
   }
 
   const moreItems = [
@@ -282,12 +296,13 @@ export function ConversationPane({
             )}
             {conv.status === 'resolved' && <Button onClick={() => setStatus('closed')}>{t('workspace.close')}</Button>}
             {!active && <Button onClick={() => setStatus('open')}>{t('workspace.reopen')}</Button>}
-            {active && mineOrFree && (
+            {((active && mineOrFree) || (!active && canWriteKnowledge)) && (
               <Dropdown
                 trigger={['click']}
                 menu={{
-                  items: moreItems,
-                  onClick: ({ key }) => (['transfer', 'escalate', 'handoff', 'followUp'].includes(key) ? setAction(key as ActionKind) : setStatus(key as Status)),
+                  items: active ? moreItems : [{ key: 'case', label: t('workspace.knowledge.draftCase') }],
+                  onClick: ({ key }) =>
+                    key === 'case' ? void draftCase() : ['transfer', 'escalate', 'handoff', 'followUp'].includes(key) ? setAction(key as ActionKind) : setStatus(key as Status),
                 }}
               >
                 <Button data-testid="more-actions">
@@ -469,6 +484,7 @@ function MessageItem({ m, names }: { m: Message; names: ReadonlyMap<string, stri
 
 interface ReplyHandle {
   focus(mode: Mode): void;
+  insert(text: string): true;
 }
 
 /**
@@ -495,6 +511,11 @@ function ReplyBox({ conv, onSent, ref }: { conv: ConversationT; onSent(m: Messag
     focus(m) {
       setMode(m);
       area.current?.focus();
+    },
+    insert(more) {
+      setText((x) => (x ? `${x}${x.endsWith('\n') ? '' : '\n'}${more}` : more));
+      area.current?.focus();
+      return true;
     },
   }));
 

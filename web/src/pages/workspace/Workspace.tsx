@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { App, Button, Empty, Popover, Segmented, Space, Typography } from 'antd';
+import { App, Button, Empty, Popover, Segmented, Space, Tabs, Typography } from 'antd';
 import { QuestionCircleOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, type AgentState } from '../../api/client.ts';
@@ -9,6 +9,7 @@ import { useRealtimeEvents } from '../../realtime.tsx';
 import { ConversationPane, type ConversationHandle } from './Conversation.tsx';
 import { CustomerPanel } from './CustomerPanel.tsx';
 import { Inbox, type InboxHandle } from './Inbox.tsx';
+import { KnowledgePanel } from './Knowledge.tsx';
 import { asApiError, isAbort, typingTarget, type Conversation, type ProblemType } from './shared.ts';
 import { CONVERSATION_PARAM } from '../../nav.tsx';
 
@@ -41,8 +42,11 @@ export default function Workspace() {
   const selectedId = params.get(CONVERSATION_PARAM);
   const [problemTypes, setProblemTypes] = useState<ProblemType[]>([]);
   const [staffNames, setStaffNames] = useState<ReadonlyMap<string, string>>(new Map());
-  const [customerId, setCustomerId] = useState<string | null>(null);
+  // What the side panels follow of the open conversation: its customer, and its problem type for the suggestions.
+  const [current, setCurrent] = useState<Pick<Conversation, 'id' | 'customerId' | 'problemType'> | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
+  // The side tab the agent chose stays chosen from one conversation to the next.
+  const [sideTab, setSideTab] = useState('customer');
   const inbox = useRef<InboxHandle>(null);
   const pane = useRef<ConversationHandle>(null);
   const selectedRef = useRef(selectedId);
@@ -79,21 +83,18 @@ export default function Workspace() {
     return () => controller.abort();
   }, [me, message]);
 
-  // The customer panel follows the open conversation.
+  // The side panels follow the open conversation.
   useEffect(() => {
-    if (!selectedId) return setCustomerId(null);
+    if (!selectedId) return setCurrent(null);
     const controller = new AbortController();
-    api.get('/api/conversations/{id}', { path: { id: selectedId }, signal: controller.signal }).then(
-      (c) => setCustomerId(c.customerId),
-      (err: unknown) => {
-        if (!isAbort(err)) setCustomerId(null);
-      },
-    );
+    api.get('/api/conversations/{id}', { path: { id: selectedId }, signal: controller.signal }).then(setCurrent, (err: unknown) => {
+      if (!isAbort(err)) setCurrent(null);
+    });
     return () => controller.abort();
   }, [selectedId]);
   useRealtimeEvents(['conversation.'], (e) => {
     const c = e.data as Conversation | null;
-    if (c && c.id === selectedId && c.customerId !== customerId) setCustomerId(c.customerId);
+    if (c && c.id === selectedId && (c.customerId !== current?.customerId || c.problemType !== current?.problemType)) setCurrent(c);
   });
 
   // Shortcuts act on the page, never on what the agent types elsewhere (Ctrl+Enter is the reply box's own).
@@ -166,7 +167,21 @@ export default function Workspace() {
             <Empty style={{ marginTop: 96 }} description={t('workspace.pick')} />
           )}
         </div>
-        <div style={{ minWidth: 0, minHeight: 0 }}>{selectedId && customerId && <CustomerPanel customerId={customerId} currentId={selectedId} onOpen={select} />}</div>
+        <div style={{ minWidth: 0, minHeight: 0, overflowY: 'auto' }}>
+          {selectedId && current?.id === selectedId && (
+            <Tabs
+              size="small"
+              activeKey={sideTab}
+              onChange={setSideTab}
+              items={[
+                { key: 'customer', label: t('workspace.customer.label'), children: <CustomerPanel customerId={current.customerId} currentId={selectedId} onOpen={select} /> },
+                ...(allows(me, 'knowledge.read')
+                  ? [{ key: 'knowledge', label: t('workspace.knowledge.title'), children: <KnowledgePanel key={selectedId} conversationId={selectedId} problemType={current.problemType} onInsert={(text: string) => pane.current?.insert(text) ?? false} /> }]
+                  : []),
+              ]}
+            />
+          )}
+        </div>
       </div>
     </div>
   );
