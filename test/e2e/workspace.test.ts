@@ -193,7 +193,7 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     expect((await api('lead1', 'GET', `/api/conversations/${conversationId}`)).body.assigneeId).toBe(target.id);
   });
 
-  it('issue 5 §3 / C4: the customer panel shows the phone masked; revealing asks for a reason and shows the clear number', async () => {
+  it('issue 5 §3 / C4: the customer panel shows the phone masked; revealing asks for a reason and shows the clear number; the history tab lists the case', async () => {
     const created = await api('lead1', 'POST', '/api/customers', { kind: 'person', name: '赵女士', phones: ['13612345678'] });
     expect(created.status).toBe(201);
     const conv = await api('lead1', 'POST', '/api/conversations', { channel: 'phone', customerId: created.body.id, subject: '来电咨询保修', assignToSelf: true });
@@ -218,6 +218,9 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       await eventually(() => ok.isDisabled()).toBe(false);
       await ok.click();
       await eventually(() => panel.getByTestId('clear-phones.0').innerText()).toContain('13612345678');
+      // The history tab lists this conversation as the current one.
+      await panel.getByRole('tab', { name: /历史会话/ }).click();
+      await eventually(() => panel.getByTestId('customer-history').innerText()).toContain('来电咨询保修');
     });
     const audit = await api('admin', 'GET', `/api/audit?entityType=customer&entityId=${created.body.id}`);
     expect(JSON.stringify(audit.body)).toContain('回拨客户确认保修地址');

@@ -1,5 +1,5 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import { Alert, Button, Descriptions, Empty, List, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { Fragment, useEffect, useState, type ReactNode } from 'react';
+import { Alert, Button, Descriptions, Empty, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, type Reply } from '../../api/client.ts';
 import { useRealtimeStatus } from '../../realtime.tsx';
@@ -15,7 +15,26 @@ const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
 
 /** A tab of the panel: its rows, or the empty picture when there are none. */
 function rowsTab<T extends { id: string }>(key: string, label: string, rows: T[], item: (row: T) => ReactNode, testId?: string) {
-  return { key, label, children: rows.length ? <List size="small" dataSource={rows} rowKey="id" data-testid={testId} renderItem={item} /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} /> };
+  const list = (
+    <ul style={{ listStyle: 'none', margin: 0, padding: 0 }} data-testid={testId}>
+      {rows.map((r) => (
+        <Fragment key={r.id}>{item(r)}</Fragment>
+      ))}
+    </ul>
+  );
+  return { key, label, children: rows.length ? list : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} /> };
+}
+
+/** One row: a title line and a secondary line (plain markup: antd 6 deprecates List). */
+function Row({ title, description, current, onClick }: { title: ReactNode; description: ReactNode; current?: boolean; onClick?(): void }) {
+  return (
+    <li onClick={onClick} style={{ padding: '8px 4px', borderBottom: '1px solid #f0f0f0', cursor: onClick && !current ? 'pointer' : 'default', background: current ? '#f5f5f5' : undefined }}>
+      <div>{title}</div>
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {description}
+      </Typography.Text>
+    </li>
+  );
 }
 
 /** Who the customer is (personal data masked), what they asked before, what they bought and own. */
@@ -95,9 +114,10 @@ export function CustomerPanel({ customerId, currentId, onOpen }: { customerId: s
             t('workspace.customer.history', { count: history.length }),
             history,
             (h) => (
-              <List.Item style={{ cursor: h.id === currentId ? 'default' : 'pointer', background: h.id === currentId ? '#f5f5f5' : undefined }} onClick={() => h.id !== currentId && onOpen(h.id)}>
-                <List.Item.Meta
-                  title={
+              <Row
+                current={h.id === currentId}
+                onClick={() => h.id !== currentId && onOpen(h.id)}
+                title={
                     <Space size={4}>
                       <Button type="link" size="small" style={{ padding: 0 }} disabled={h.id === currentId} onClick={() => onOpen(h.id)}>
                         #{h.number}
@@ -108,37 +128,32 @@ export function CustomerPanel({ customerId, currentId, onOpen }: { customerId: s
                       </Typography.Text>
                     </Space>
                   }
-                  description={<Typography.Text ellipsis>{h.subject ?? h.lastMessagePreview ?? '—'}</Typography.Text>}
-                />
-              </List.Item>
+                description={<Typography.Text ellipsis>{h.subject ?? h.lastMessagePreview ?? '—'}</Typography.Text>}
+              />
             ),
             'customer-history',
           ),
           rowsTab('orders', t('workspace.customer.orders', { count: orders.length }), orders, (o) => (
-            <List.Item>
-              <List.Item.Meta
-                title={
+            <Row
+              title={
                   <Space size={4}>
                     <Typography.Text copyable>{o.number}</Typography.Text>
                     <Tag>{t(`workspace.order.${o.status}`)}</Tag>
                   </Space>
                 }
-                description={`${yuan(o.amountFen)} · ${formatTime(o.orderedAt, 'full')} · ${o.items.map((i) => `${i.name}×${i.quantity}`).join('，')}`}
-              />
-            </List.Item>
+              description={`${yuan(o.amountFen)} · ${formatTime(o.orderedAt, 'full')} · ${o.items.map((i) => `${i.name}×${i.quantity}`).join('，')}`}
+            />
           )),
           rowsTab('products', t('workspace.customer.products', { count: products.length }), products, (p) => (
-            <List.Item>
-              <List.Item.Meta
-                title={
+            <Row
+              title={
                   <Space size={4}>
                     {p.model}
                     {p.underWarranty !== null && <Tag color={p.underWarranty ? 'green' : 'default'}>{p.underWarranty ? t('workspace.customer.inWarranty') : t('workspace.customer.outOfWarranty')}</Tag>}
                   </Space>
                 }
-                description={[p.serialNumber && `SN ${p.serialNumber}`, p.warrantyEndsOn && t('workspace.customer.warrantyEnds', { date: p.warrantyEndsOn })].filter(Boolean).join(' · ') || '—'}
-              />
-            </List.Item>
+              description={[p.serialNumber && `SN ${p.serialNumber}`, p.warrantyEndsOn && t('workspace.customer.warrantyEnds', { date: p.warrantyEndsOn })].filter(Boolean).join(' · ') || '—'}
+            />
           )),
         ]}
       />
