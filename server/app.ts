@@ -41,6 +41,7 @@ import { emailRoutes } from './modules/channels/email/routes.ts';
 import { slaRoutes } from './modules/sla/routes.ts';
 import { surveyRoutes } from './modules/surveys/routes.ts';
 import { complaintRoutes } from './modules/complaints/routes.ts';
+import { installKnowledgeJobs, scheduleReindex } from './modules/knowledge/reindex.ts';
 import { knowledgeRoutes } from './modules/knowledge/routes.ts';
 import { kpiRoutes } from './modules/kpi/routes.ts';
 import { installRollups, scheduleRollups } from './modules/kpi/rollup.ts';
@@ -156,6 +157,7 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
   complaintRoutes(app, { jobs, files, config });
   kpiRoutes(app);
   knowledgeRoutes(app, { files });
+  installKnowledgeJobs(jobs);
   installRollups(jobs);
   notificationRoutes(app);
   auditRoutes(app);
@@ -185,8 +187,13 @@ export async function buildKefu(opts: BuildOptions): Promise<Kefu> {
       // The SMTP receiver (KEFU_SMTP_PORT) is off by default; tests start their own on a free port.
       if (config.smtpPort > 0) smtp = await startEmailReceiver({ database, clock, config, files, log: app.log as FastifyBaseLogger }, { port: config.smtpPort, host: config.host });
       if (runJobs) {
-        // Rollups refresh hourly from the first start on; the job reschedules itself.
-        await database.db.transaction((tx) => scheduleRollups({ tx, now: clock.now() }));
+        // Rollups refresh hourly from the first start on, and articles indexed with an older dictionary
+        // are indexed again; both jobs reschedule themselves.
+        await database.db.transaction(async (tx) => {
+          const w = { tx, now: clock.now() };
+          await scheduleRollups(w);
+          await scheduleReindex(w);
+        });
         await jobs.start(pollMs);
       }
     },

@@ -4,6 +4,7 @@ import { query } from '../../db/client.ts';
 import { expectError } from '../../../test/support/errors.ts';
 import { createHarness, type Harness } from '../../../test/support/kefu.ts';
 import { snapshotTables } from '../../../test/support/process.ts';
+import { scheduleReindex } from './reindex.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -232,6 +233,31 @@ describe('K2 Chinese search', () => {
     const long = expectError(await h.api('GET', `/api/knowledge-searches?q=${encodeURIComponent('退'.repeat(10_000))}`, { as: 'agent1' }), 400);
     expect(long.field).toBe('q');
     expect(await articles()).toEqual(before);
+  });
+
+  it('K2: articles indexed with an older dictionary are indexed again by the re-index job, in batches, archived ones left alone', async () => {
+    const kept = await published({ title: '首问负责制说明', body: '第一位接待客户的客服负责到底。' });
+    const archived = await published({ title: '首问负责制旧版', body: '旧规定。' });
+    await h.api('POST', `/api/knowledge-articles/${archived}/archivals`, { as: 'lead1', body: { reason: '已废止' } });
+    const db = h.db.database.db;
+    // 250 published articles from before the dictionary knew 首问负责: more than one batch of the job.
+    await db.execute(sql`insert into kb_articles (id, type, visibility, status, title, published_version_id, published_at, created_at, updated_at)
+      select gen_random_uuid(), 'article', 'internal', 'published', '旧文章 ' || n, gen_random_uuid(), now(), now(), now() from generate_series(1, 250) n`);
+    await db.execute(sql`insert into kb_article_versions (id, article_id, version, status, title, body, published_at, created_at, updated_at)
+      select published_version_id, id, 1, 'published', title, '按首问负责处理。', now(), now(), now() from kb_articles where title like '旧文章 %'`);
+    await db.execute(sql`update kb_articles set search = null, title_search = null, indexed_with = 'an-older-dictionary' where id in (${kept}, ${archived})`);
+    expect((await search('首问负责')).data).toEqual([]);
+
+    await db.transaction((tx) => scheduleReindex({ tx, now: h.clock.now() }));
+    await h.kefu.jobs.runDue();
+
+    const found = await search('首问负责', 'agent2', '&limit=50');
+    expect(found.data[0]!.article.id).toBe(kept);
+    expect(found.data.map((r) => r.article.id)).not.toContain(archived);
+    const stale = await query<{ n: number }>(db, sql`select count(*)::int as n from kb_articles where status = 'published' and indexed_with is distinct from (select indexed_with from kb_articles where id = ${kept})`);
+    expect(stale[0]!.n).toBe(0);
+    const runs = await query<{ n: number }>(db, sql`select count(*)::int as n from jobs where kind = 'knowledge.reindex' and status = 'done'`);
+    expect(runs[0]!.n).toBe(2);
   });
 });
 

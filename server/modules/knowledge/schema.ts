@@ -41,6 +41,8 @@ export const kbArticles = pgTable(
     search: tsvector(),
     /** The title's terms alone: title matches are always ranked, however common the word (search.ts). */
     titleSearch: tsvector(),
+    /** TERMS_FINGERPRINT the search columns were made with; another one means they are re-indexed. */
+    indexedWith: text(),
     /** K3: the solved conversation the article was drafted from. */
     sourceConversationId: uuid(),
     createdBy: uuid(),

@@ -5,7 +5,7 @@ import { newId } from '../../db/columns.ts';
 import { can, type Ctx } from '../../platform/context.ts';
 import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
-import { indexTerms } from '../../platform/text/segment.ts';
+import { TERMS_FINGERPRINT, indexTerms } from '../../platform/text/segment.ts';
 import { write, type Writer } from '../../platform/write.ts';
 import { listArticleAttachments } from './attachments.ts';
 import { kbArticleVersions, kbArticles, kbCategories } from './schema.ts';
@@ -380,9 +380,10 @@ export async function submitVersion(ctx: Ctx, articleId: string, version: number
  * The search columns of a published version: title terms weigh A, body terms B (K2 title boost).
  * Terms are passed as one space-separated string; the `simple` parser only splits them again.
  */
-export function searchColumns(title: string, body: string): { search: SQL; titleSearch: SQL } {
+export function searchColumns(title: string, body: string): { search: SQL; titleSearch: SQL; indexedWith: string } {
   const titleTerms = indexTerms(title).join(' ');
   return {
+    indexedWith: TERMS_FINGERPRINT,
     search: sql`setweight(to_tsvector('simple', ${titleTerms}), 'A') || setweight(to_tsvector('simple', ${indexTerms(body).join(' ')}), 'B')`,
     titleSearch: sql`to_tsvector('simple', ${titleTerms})`,
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
@@ -14,6 +15,22 @@ const STOPWORDS = new Set(
 );
 
 let segmenter: Jieba | undefined;
+
+/** Raise when indexTerms changes its output for the same dictionary (a new rule, not a new word). */
+const TERMS_FORMAT = 1;
+
+/**
+ * What the terms of a text depend on: the domain dictionary, the stop words, the segmenter and
+ * converter versions and the rules here. Articles indexed under another fingerprint are re-indexed
+ * (knowledge/reindex.ts), so a word added to kefu.txt reaches articles published before it.
+ */
+export const TERMS_FINGERPRINT: string = (() => {
+  const { dependencies } = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+  return createHash('sha256')
+    .update(JSON.stringify([TERMS_FORMAT, dependencies['@node-rs/jieba'], dependencies['opencc-js'], [...STOPWORDS], fs.readFileSync(new URL('kefu.txt', DICT_DIR), 'utf8')]))
+    .digest('hex')
+    .slice(0, 16);
+})();
 
 /**
  * jieba's dictionary (≈200 ms to load) plus the domain dictionary kept in the repo (service words and

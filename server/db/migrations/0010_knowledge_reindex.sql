@@ -1,0 +1,1 @@
+ALTER TABLE "kb_articles" ADD COLUMN "indexed_with" text;
