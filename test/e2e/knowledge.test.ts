@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { noBrowser } from '../support/browser.ts';
@@ -185,6 +186,50 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
       await pick(page, page.getByLabel('按分类筛选'), '售后服务 / 空调维修');
       const rows = page.getByTestId('kb-list').locator('tr.ant-table-row');
       await eventually(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/空调加氟收费标准[\s\S]*已归档/)]);
+    });
+  }, 120_000);
+
+  it('K1: a reviewer attaches files to a published article, readers download them, a refused file says why, a deleted one is gone; an agent sees the files but cannot change them', async () => {
+    const article: { id: string } = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'manual', visibility: 'internal', title: '扫地机器人使用手册', body: '详见附件。' });
+    await api('agent1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/submissions`);
+    await api('lead1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/reviews`, { decision: 'approve' });
+    const manual = '第一章 开箱与充电';
+    const files = (page: Page) => page.getByTestId('kb-attachments');
+    const rows = (page: Page) => files(page).locator('tr.ant-table-row');
+    async function attach(page: Page, file: { name: string; mimeType: string; buffer: Buffer }) {
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), files(page).getByRole('button', { name: '上传附件' }).click()]);
+      await chooser.setFiles(file);
+    }
+
+    await run('K1 reviewer attaches', async (t) => {
+      const { page } = t;
+      await signInAt(t, `/knowledge?id=${article.id}`, 'lead1');
+      await eventually(() => files(page).innerText()).toContain('暂无附件');
+      await attach(page, { name: '使用手册.txt', mimeType: 'text/plain', buffer: Buffer.from(manual) });
+      await eventually(() => rows(page).allInnerTexts()).toEqual([expect.stringMatching(new RegExp(`使用手册\\.txt \\(${Buffer.byteLength(manual)} B\\)[\\s\\S]*李强`))]);
+      const link = files(page).getByRole('link', { name: /使用手册\.txt/ });
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      expect(download.suggestedFilename()).toBe('使用手册.txt');
+      expect(fs.readFileSync(await download.path(), 'utf8')).toBe(manual);
+
+      // A file the server does not take: its reason is shown, nothing is listed.
+      t.expectHttpError(415, `/api/knowledge-articles/${article.id}/attachments`);
+      await attach(page, { name: '固件.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 1, 2, 3, 255, 254]) });
+      await eventually(() => page.locator('.ant-message').innerText()).toContain('固件.bin 上传失败：不支持的文件类型 application/octet-stream');
+      expect(await rows(page).count()).toBe(1);
+
+      await attach(page, { name: '旧版说明.txt', mimeType: 'text/plain', buffer: Buffer.from('已停用') });
+      await eventually(() => rows(page).count()).toBe(2);
+      await files(page).getByRole('button', { name: '删除附件 旧版说明.txt' }).click();
+      await page.locator('.ant-popconfirm').getByRole('button', { name: /^确\s*定$/ }).click();
+      await eventually(() => rows(page).allInnerTexts()).toEqual([expect.stringContaining('使用手册.txt')]);
+    });
+
+    await run('K1 agent reads the files', async (t) => {
+      const { page } = t;
+      await signInAt(t, `/knowledge?id=${article.id}`, 'agent2');
+      await eventually(() => rows(page).allInnerTexts()).toEqual([expect.stringContaining('使用手册.txt')]);
+      expect(await files(page).getByRole('button').count()).toBe(0);
     });
   }, 120_000);
 

@@ -534,10 +534,18 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
 
   describe('help articles before a person', () => {
     const ARTICLE = { title: '会员积分如何兑换优惠券', body: '积分满 100 分即可兑换：\n1. 打开“会员中心”；\n2. 点击“积分兑换”，选择优惠券。' };
+    const GUIDE = { name: '积分兑换图解.txt', text: '第一步：登录会员中心。' };
+    let guideId = '';
 
     beforeAll(async () => {
       const draft = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'article', visibility: 'public', ...ARTICLE });
       expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+      // The author attaches a file before the first publication (K1).
+      const form = new FormData();
+      form.append('file', new Blob([GUIDE.text]), GUIDE.name);
+      const up = await fetch(`${kefu.server.url}/api/knowledge-articles/${draft.body.id}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${tokens.agent1}` }, body: form });
+      expect(up.status).toBe(201);
+      guideId = ((await up.json()) as { id: string }).id;
       expect((await api('agent1', 'POST', `/api/knowledge-articles/${draft.body.id}/versions/1/submissions`)).status).toBe(201);
       const review = await api('lead1', 'POST', `/api/knowledge-articles/${draft.body.id}/versions/1/reviews`, { decision: 'approve' });
       expect(review.status, JSON.stringify(review.body)).toBe(201);
@@ -556,7 +564,7 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
       return (await api('admin', 'GET', '/api/conversations?channel=chat&limit=100')).body.data.map((c: any) => c.id);
     }
 
-    it('issue 6 §4: the first question is answered by a help article read in the widget; 问题已解决 sends nothing and counts the visitor as deflected', async () => {
+    it('issue 6 §4 / K1: the first question is answered by a help article read in the widget, its files linked; 问题已解决 sends nothing and counts the visitor as deflected', async () => {
       const from = new Date(Date.now() - 60_000).toISOString();
       const to = new Date(Date.now() + 600_000).toISOString();
       const report = async () => (await api('lead1', 'GET', `/api/knowledge-deflections?from=${from}&to=${to}`)).body;
@@ -577,6 +585,11 @@ describe.skipIf(noBrowser)('chat widget in Chromium', () => {
         await title.click();
         await eventually(() => widget(page).getByRole('heading', { name: ARTICLE.title }).isVisible()).toBe(true);
         expect(await widget(page).locator('.kf-article').innerText()).toBe(ARTICLE.body);
+        // Its files are listed under it and open in a new tab from the public download address.
+        const guide = widget(page).getByRole('group', { name: '附件' }).getByRole('link', { name: GUIDE.name });
+        expect(await guide.getAttribute('href')).toBe(`${kefu.server.url}/api/help-attachments/${guideId}`);
+        expect(await guide.getAttribute('target')).toBe('_blank');
+        expect(await (await fetch(`${kefu.server.url}/api/help-attachments/${guideId}`)).text()).toBe(GUIDE.text);
         const back = widget(page).getByRole('button', { name: '返回' });
         expect(await focused(back)).toBe(true);
         await back.click();

@@ -419,9 +419,14 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
     return { id, number };
   }
 
-  it('K2: the knowledge panel suggests the problem type’s article, follows the customer’s words (traditional too) with them marked, searches, and inserts the article’s link or text into the reply', async () => {
+  it('K2: the knowledge panel suggests the problem type’s article, follows the customer’s words (traditional too) with them marked, searches, shows the article with its files, and inserts the article’s link or text into the reply', async () => {
     const body = '七天无理由退货：请客户在订单页申请退货，审核通过后寄回商品。';
     const article = await publishedArticle({ title: '退货办理流程', body, problemType: 'business', visibility: 'public' });
+    const form = new FormData();
+    form.append('file', new Blob(['退货单：订单号、退货原因、联系电话']), '退货单.txt');
+    const upload = await fetch(`${kefu.server.url}/api/knowledge-articles/${article.id}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${tokens.lead1}` }, body: form });
+    expect(upload.status).toBe(201);
+    const file = (await upload.json()) as { id: string };
     expect((await api('agent1', 'PUT', '/api/agent-states/me', { status: 'online' })).status).toBe(200);
     const peer = await customer('吴女士', '13500008888');
     const conversationId = await say(peer, '你好');
@@ -448,6 +453,10 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       await hit.getByRole('button', { name: /退货办理流程/ }).click();
       const drawer = page.getByRole('dialog');
       await eventually(() => drawer.innerText()).toContain('审核通过后寄回商品');
+      // The article's files are downloads under its text (K1).
+      const files = drawer.getByTestId('knowledge-attachments').getByRole('link', { name: /退货单\.txt/ });
+      expect(await files.getAttribute('href')).toBe(`/api/knowledge-attachments/${file.id}`);
+      expect(await files.getAttribute('download')).toBe('退货单.txt');
       await drawer.getByRole('button', { name: '插入链接' }).click();
       const link = `KB-${article.number} 退货办理流程 ${new URL(page.url()).origin}/help/articles/${article.number}`;
       await eventually(() => replyBox(page).inputValue()).toBe(link);

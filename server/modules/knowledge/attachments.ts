@@ -3,12 +3,18 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { newId } from '../../db/columns.ts';
 import { can, type Ctx } from '../../platform/context.ts';
+import { declareEventTypes } from '../../platform/events/outbox.ts';
 import type { FileStore } from '../../platform/files/store.ts';
 import { sanitiseFileName, type Upload } from '../../platform/files/upload.ts';
 import { Timestamp, Uuid, iso } from '../../platform/http/schemas.ts';
-import { write } from '../../platform/write.ts';
+import { write, type Writer } from '../../platform/write.ts';
 import { kbArticles, kbAttachments } from './schema.ts';
-import { KnowledgeError } from './service.ts';
+import { AUDIENCE, KnowledgeError } from './service.ts';
+
+declareEventTypes({
+  'knowledge.attachment.added': '知识文章已添加附件',
+  'knowledge.attachment.removed': '知识文章的附件已删除',
+});
 
 export const KnowledgeAttachmentView = Type.Object(
   { id: Uuid, articleId: Uuid, fileName: Type.String(), contentType: Type.String(), size: Type.Integer(), uploadedBy: Type.Union([Uuid, Type.Null()]), createdAt: Timestamp },
@@ -22,6 +28,18 @@ export function knowledgeAttachmentView(r: Row): Static<typeof KnowledgeAttachme
 
 export async function listArticleAttachments(db: Executor, articleId: string) {
   return (await db.select().from(kbAttachments).where(eq(kbAttachments.articleId, articleId)).orderBy(asc(kbAttachments.id))).map(knowledgeAttachmentView);
+}
+
+function recordAttachment(w: Writer, before: Row | null, after: Row | null) {
+  return w.changed({
+    entityType: 'knowledge_attachment',
+    entityId: (after ?? before)!.id,
+    schema: KnowledgeAttachmentView,
+    before: before && knowledgeAttachmentView(before),
+    after: after && knowledgeAttachmentView(after),
+    event: after ? 'knowledge.attachment.added' : 'knowledge.attachment.removed',
+    audience: AUDIENCE,
+  });
 }
 
 /**
@@ -44,7 +62,7 @@ export async function uploadArticleAttachment(ctx: Ctx, files: FileStore, articl
       .insert(kbAttachments)
       .values({ id: newId(), articleId, fileName: sanitiseFileName(upload.fileName), contentType: stored.contentType, size: stored.size, sha256: stored.sha256, storageKey: stored.storageKey, uploadedBy: ctx.actor.id, createdAt: w.now })
       .returning();
-    await w.audit({ action: 'create', entityType: 'knowledge_attachment', entityId: row!.id, after: knowledgeAttachmentView(row!) });
+    await recordAttachment(w, null, row!);
     return knowledgeAttachmentView(row!);
   });
 }
@@ -55,7 +73,7 @@ export async function deleteArticleAttachment(ctx: Ctx, id: string) {
     if (!row) throw KnowledgeError('attachment_not_found');
     await assertMayChangeFiles(ctx, w.tx, row.articleId);
     await w.tx.delete(kbAttachments).where(eq(kbAttachments.id, id));
-    await w.audit({ action: 'delete', entityType: 'knowledge_attachment', entityId: id, before: knowledgeAttachmentView(row) });
+    await recordAttachment(w, row, null);
   });
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { and, asc, eq, like, sql } from 'drizzle-orm';
 import { query } from '../../db/client.ts';
+import { events } from '../../platform/events/schema.ts';
 import { expectError } from '../../../test/support/errors.ts';
 import { createHarness, type Harness } from '../../../test/support/kefu.ts';
 import { snapshotTables } from '../../../test/support/process.ts';
@@ -368,7 +369,17 @@ describe('K1 article attachments', () => {
     return { status: res.statusCode, body: res.json() };
   }
 
-  it('K1: the author attaches files to their draft; once published only reviewers add or remove them; public articles\' files are public, internal ones\' are not', async () => {
+  /** Who added and removed a file, as the audit log shows it, and the events consumers (the open article pages) receive. */
+  async function attachmentHistory(attachmentId: string) {
+    const audit = await h.api('GET', `/api/audit?entityType=knowledge_attachment&entityId=${attachmentId}`, { as: 'admin' });
+    const emitted = await h.kefu.database.db.select().from(events).where(and(like(events.type, 'knowledge.attachment.%'), eq(events.entityId, attachmentId))).orderBy(asc(events.id));
+    return {
+      audit: audit.body.data.map((e: { action: string; actorName: string }) => ({ action: e.action, actorName: e.actorName })),
+      events: emitted.map((e) => ({ type: e.type, data: e.data })),
+    };
+  }
+
+  it('K1: the author attaches files to their draft; once published only reviewers add or remove them; public articles\' files are public, internal ones\' are not; each addition and removal is audited and announced', async () => {
     const draft = await h.api('POST', '/api/knowledge-articles', { as: 'agent1', body: { type: 'manual', visibility: 'public', title: '空气净化器说明书', body: '见附件。' } });
     const id = draft.body.id;
     const first = await upload('agent1', id);
@@ -394,6 +405,13 @@ describe('K1 article attachments', () => {
 
     expectError(await h.api('DELETE', `/api/knowledge-attachments/${added.body.id}`, { as: 'agent1' }), 403, 'knowledge.files_for_reviewers');
     expect((await h.api('DELETE', `/api/knowledge-attachments/${added.body.id}`, { as: 'lead1' })).status).toBe(204);
+    expect(await attachmentHistory(added.body.id)).toEqual({
+      audit: [{ action: 'delete', actorName: '李强' }, { action: 'create', actorName: '李强' }],
+      events: [
+        { type: 'knowledge.attachment.added', data: added.body },
+        { type: 'knowledge.attachment.removed', data: added.body },
+      ],
+    });
     await h.api('PATCH', `/api/knowledge-articles/${id}`, { as: 'lead1', body: { visibility: 'internal' } });
     expect((await h.kefu.app.inject({ method: 'GET', url: `/api/help-attachments/${first.body.id}` })).statusCode).toBe(404);
   });

@@ -52,7 +52,7 @@ declareEventTypes({
   'knowledge.category.changed': '知识分类已新增、修改或删除',
 });
 
-const AUDIENCE: Audience = { permissions: ['knowledge.read'] };
+export const AUDIENCE: Audience = { permissions: ['knowledge.read'] };
 const OPEN: VersionStatus[] = ['draft', 'in_review'];
 
 // ----- categories -----

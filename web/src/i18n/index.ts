@@ -64,4 +64,14 @@ export function formatDateTime(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short', timeZone: ORG_TIME_ZONE }).format(new Date(iso));
 }
 
+const SIZE_UNITS = ['B', 'KB', 'MB', 'GB'] as const;
+
+/** A file's size as file managers show it: 812 B, 12.3 KB, 4.5 MB. */
+export function formatFileSize(bytes: number): string {
+  let n = bytes;
+  let unit = 0;
+  for (; n >= 1024 && unit < SIZE_UNITS.length - 1; unit++) n /= 1024;
+  return `${new Intl.NumberFormat(currentLanguage(), { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(n)} ${SIZE_UNITS[unit]}`;
+}
+
 export default i18n;

@@ -41,7 +41,7 @@
       thanksReopened: '感谢反馈，我们已重新处理您的问题，客服会尽快回复您。', thanks: '感谢您的评价！',
       uploading: '正在上传 {name}…', uploadFailed: '上传失败', uploadFailedWhy: '附件上传失败：{reason}', attachmentBody: '[附件] {name}',
       suggest: '这些文章也许能帮到您', needAgent: '仍需人工客服', selfSolved: '问题已解决', selfSolvedThanks: '很高兴问题已解决！如还有其他问题，随时发送消息即可。',
-      articleFailed: '文章打开失败，请稍后再试',
+      articleFailed: '文章打开失败，请稍后再试', articleFiles: '附件',
     },
     'zh-TW': {
       title: '線上客服', log: '聊天記錄', placeholder: '請輸入您的問題，Enter 傳送，Shift+Enter 換行', message: '輸入訊息',
@@ -65,7 +65,7 @@
       thanksReopened: '感謝回饋，我們已重新處理您的問題，客服會盡快回覆您。', thanks: '感謝您的評價！',
       uploading: '正在上傳 {name}…', uploadFailed: '上傳失敗', uploadFailedWhy: '附件上傳失敗：{reason}', attachmentBody: '[附件] {name}',
       suggest: '這些文章也許能幫到您', needAgent: '仍需真人客服', selfSolved: '問題已解決', selfSolvedThanks: '很高興問題已解決！如還有其他問題，隨時傳送訊息即可。',
-      articleFailed: '文章開啟失敗，請稍後再試',
+      articleFailed: '文章開啟失敗，請稍後再試', articleFiles: '附件',
     },
     en: {
       title: 'Chat with us', log: 'Chat messages', placeholder: 'Type your question; Enter sends, Shift+Enter starts a new line', message: 'Message',
@@ -89,7 +89,7 @@
       thanksReopened: 'Thank you. We are looking into your problem again; an agent will reply soon.', thanks: 'Thank you for your feedback!',
       uploading: 'Uploading {name}…', uploadFailed: 'Upload failed', uploadFailedWhy: 'The file could not be sent: {reason}', attachmentBody: '[File] {name}',
       suggest: 'These articles may help', needAgent: 'I still need an agent', selfSolved: 'My problem is solved', selfSolvedThanks: 'Glad your problem is solved! Send a message any time if you need more help.',
-      articleFailed: 'The article could not be opened; please try again later',
+      articleFailed: 'The article could not be opened; please try again later', articleFiles: 'Attachments',
     },
   };
 
@@ -218,6 +218,7 @@
     '.kf-card .kf-link{display:block;background:none;border:0;padding:4px 0;color:#1f6feb;cursor:pointer;font-size:14px;text-align:left;text-decoration:underline}' +
     '.kf-card .kf-actions{margin-top:8px}.kf-card .kf-actions button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:6px 10px;cursor:pointer;font-size:13px}' +
     '.kf-card .kf-actions button.kf-plain{background:#eef1f5;color:#333}mark{background:#fff1a8;color:inherit}' +
+    '.kf-files{margin-top:12px}.kf-files a{display:block;padding:3px 0;color:#1f6feb;word-break:break-all}' +
     '.kf-article{white-space:pre-wrap;word-break:break-word;line-height:1.6;margin-top:8px}.kf-form h3{margin:12px 0 0;font-size:16px}';
 
   function el(tag, attrs, children) {
@@ -329,7 +330,7 @@
   function showForm(nodes) {
     state.view = 'form';
     formView.textContent = '';
-    nodes.forEach(function (n) { formView.appendChild(n); });
+    nodes.forEach(function (n) { if (n) formView.appendChild(n); });
     chatView.style.display = 'none';
     formView.style.display = 'block';
     var first = formView.querySelector('input,textarea,button');
@@ -623,9 +624,17 @@
         held.opened = id;
         if (state.held === held) save('held', held);
         recordView(id, held.search.searchId, false);
-        showForm([el('button', { type: 'button', class: 'kf-plain', text: t('back'), onclick: showChat }), el('h3', { text: a.title }), el('div', { class: 'kf-article', text: a.body })]);
+        showForm([el('button', { type: 'button', class: 'kf-plain', text: t('back'), onclick: showChat }), el('h3', { text: a.title }), el('div', { class: 'kf-article', text: a.body }), articleFiles(a.attachments)]);
       })
       .catch(function () { flash(t('articleFailed')); });
+  }
+
+  /** The article's files, each opening in a new tab so the chat stays where it is; null when there are none. */
+  function articleFiles(files) {
+    if (!files.length) return null;
+    return el('div', { class: 'kf-files', role: 'group', 'aria-label': t('articleFiles') }, [el('div', { class: 'kf-card-h', text: t('articleFiles') })].concat(files.map(function (f) {
+      return el('a', { href: server + '/api/help-attachments/' + encodeURIComponent(f.id), target: '_blank', rel: 'noopener', text: f.fileName });
+    })));
   }
 
   /** The visitor needs nobody: the held message is not sent, and the article (last opened, else the first) is counted as the answer. */

@@ -7,6 +7,7 @@ import { asApiError, LoadError, useLoad, usePaged } from '../../api/useLoad.tsx'
 import { allows, useMe } from '../../auth/session.tsx';
 import { formatDateTime } from '../../i18n/index.ts';
 import { StaffName } from '../org/data.ts';
+import { ArticleAttachments } from './Attachments.tsx';
 import { ArticleDialog, ReasonDialog, type ArticleValues } from './Dialogs.tsx';
 import { ArticleTags, STATUS_COLOURS, type Categories, type ProblemType, type Version } from './shared.tsx';
 
@@ -139,6 +140,7 @@ export function ArticlePage({ id, categories, problemTypes, onBack }: { id: stri
       ) : (
         <Alert type="info" showIcon title={t('knowledge.notPublished')} />
       )}
+      <ArticleAttachments article={a} onChanged={changed} />
 
       <Typography.Title level={3}>{t('knowledge.history')}</Typography.Title>
       {history.error && <LoadError error={history.error} onRetry={() => void history.reload()} />}

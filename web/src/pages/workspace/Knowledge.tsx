@@ -4,6 +4,7 @@ import { LinkOutlined, FileTextOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, type ApiError, type Reply } from '../../api/client.ts';
 import { useRealtimeEvents, useRealtimeStatus } from '../../realtime.tsx';
+import { AttachmentLink } from '../knowledge/Attachments.tsx';
 import { asApiError, isAbort, type Message } from './shared.ts';
 
 type Suggestions = Reply<'get', '/api/conversations/{id}/knowledge-suggestions'>;
@@ -186,6 +187,16 @@ function ArticleDrawer({ article, onClose, onInsert }: { article: Article | null
             </div>
           ) : (
             <Empty description={t('workspace.knowledge.unpublished')} />
+          )}
+          {detail.attachments.length > 0 && (
+            <section data-testid="knowledge-attachments" style={{ marginTop: 16 }}>
+              <Typography.Title level={5}>{t('knowledge.attachments.title')}</Typography.Title>
+              {detail.attachments.map((f) => (
+                <div key={f.id}>
+                  <AttachmentLink file={f} />
+                </div>
+              ))}
+            </section>
           )}
         </>
       )}
