@@ -88,6 +88,13 @@ describe('building the console', () => {
   it('the console in this checkout is built and fresh (the test run builds it first)', () => {
     expect(consoleBuildState()).toEqual({ state: 'fresh' });
   });
+
+  it('issue 5 §1: the console is React\'s production build, also when the test run (NODE_ENV=test) built it for npm start to serve', () => {
+    const assets = path.join(distDir(), 'assets');
+    const development = fs.readdirSync(assets).filter((f) => f.endsWith('.js') && fs.readFileSync(path.join(assets, f), 'utf8').includes('calls setState inside useEffect'));
+    expect(development).toEqual([]);
+    expect(process.env.NODE_ENV).toBe('test');
+  });
 });
 
 describe('the console code', () => {

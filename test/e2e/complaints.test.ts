@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { noBrowser } from '../support/browser.ts';
-import { consoleSuite, eventually, signInAt } from '../support/console.ts';
+import { consoleSuite, eventually, signInAt, typeDateTime } from '../support/console.ts';
 
 /** Issue 5 (closed-loop screens): a complaint handler works a complaint from acceptance to closure in Chromium. */
 if (noBrowser) console.warn(`test/e2e/complaints.test.ts: ${noBrowser}`);
@@ -16,12 +16,7 @@ describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
     const p = (n: number) => String(n).padStart(2, '0');
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} 10:00`;
   };
-  /** Types into a date-time picker and confirms in its panel (Enter would submit the whole form). */
-  async function typeDate(page: Page, label: string, value: string) {
-    await page.getByLabel(label).fill(value);
-    await page.locator('.ant-picker-dropdown:visible .ant-picker-ok button').click();
-    await eventually(() => page.getByLabel(label).inputValue()).toBe(value);
-  }
+  const typeDate = (page: Page, label: string, value: string) => typeDateTime(page, page.getByLabel(label), value);
   const status = (page: Page) => page.getByTestId('complaint-status').innerText();
 
   /** The chain of the call-center preset is service_operations → quality: manager1, then qa1. */

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { noBrowser } from '../support/browser.ts';
-import { consoleSuite, eventually, navItems, signIn, signInAt } from '../support/console.ts';
+import { chooseOption, consoleSuite, eventually, navItems, signIn, signInAt } from '../support/console.ts';
 
 /** Issue 6 / K1–K2: the knowledge base screens in Chromium against a real `kefu start`. */
 if (noBrowser) console.warn(`test/e2e/knowledge.test.ts: ${noBrowser}`);
@@ -14,12 +14,7 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
   const save = (page: Page) => dialog(page).getByRole('button', { name: /^保\s*存$/ });
   const openVersion = (page: Page) => page.getByTestId('kb-open-version');
 
-  async function pick(page: Page, select: Locator, option: string) {
-    // The whole select, not its (covered) search input, takes the click that opens it.
-    await select.locator('xpath=ancestor::*[contains(concat(" ", @class, " "), " ant-select ")][1]').click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option }).click();
-  }
-  const choose = (page: Page, label: string, option: string) => pick(page, dialog(page).getByLabel(label, { exact: true }), option);
+  const choose = (page: Page, label: string, option: string) => chooseOption(page, dialog(page).getByLabel(label, { exact: true }), option);
 
   async function search(page: Page, q: string) {
     await page.getByLabel('搜索知识库').fill(q);
@@ -183,7 +178,7 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
       await search(page, '加氟');
       await eventually(() => page.getByTestId('kb-empty').count()).toBe(1);
       await page.getByRole('tab', { name: '全部文章' }).click();
-      await pick(page, page.getByLabel('按分类筛选'), '售后服务 / 空调维修');
+      await chooseOption(page, page.getByLabel('按分类筛选'), '售后服务 / 空调维修');
       const rows = page.getByTestId('kb-list').locator('tr.ant-table-row');
       await eventually(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/空调加氟收费标准[\s\S]*已归档/)]);
     });

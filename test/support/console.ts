@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { inBrowser, inBrowsers, launchChromium, type BrowserTest } from './browser.ts';
 import { http, kefuEnv, killAll, loginOver, removeTempDirs, runKefu, startKefu, tempDataDir, type Server } from './process.ts';
 import { DEMO_PASSWORD } from './kefu.ts';
@@ -77,4 +77,33 @@ export async function signIn({ page, expectHttpError }: BrowserTest, username: s
 export async function signInAt(t: BrowserTest, path: string, username: string) {
   await signIn(t, username);
   await t.page.goto(`/console${path}`);
+}
+
+/**
+ * Picks `option` in an antd Select. On a busy machine the first click can land while the select
+ * re-renders (its options reloading) and leave the dropdown shut: open it until the option shows.
+ */
+export async function chooseOption(page: Page, select: Locator, option: string) {
+  // The whole select, not its (covered) search input, takes the click that opens it.
+  const control = select.locator('xpath=ancestor-or-self::*[contains(concat(" ", @class, " "), " ant-select ")][1]');
+  const item = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option });
+  await eventually(async () => {
+    if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) await control.click();
+    return item.count();
+  }).toBeGreaterThan(0);
+  await item.first().click();
+}
+
+/**
+ * Types a date-time into an antd picker and confirms it in the panel (Enter would submit the whole
+ * form). The value counts once the panel has closed and the field still shows it: a confirmation
+ * the picker did not take leaves the field empty, and is made again.
+ */
+export async function typeDateTime(page: Page, input: Locator, value: string) {
+  await eventually(async () => {
+    await input.fill(value);
+    await page.locator('.ant-picker-dropdown:visible .ant-picker-ok button').click();
+    await page.locator('.ant-picker-dropdown:visible').waitFor({ state: 'hidden' });
+    return input.inputValue();
+  }).toBe(value);
 }

@@ -54,6 +54,10 @@ export async function buildConsole(webDir = WEB_DIR, logLevel: 'info' | 'warn' |
   const startedAt = new Date();
   const fresh = path.join(webDir, `.dist-${process.pid}-${startedAt.getTime()}`);
   const old = `${fresh}.old`;
+  // Vite takes React's development build whenever NODE_ENV is set to anything else (vitest sets
+  // `test`), and a console built by the test run would then be served by `npm start`.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
   try {
     await build({ configFile: path.join(webDir, 'vite.config.ts'), root: webDir, logLevel, build: { outDir: fresh, emptyOutDir: true } });
     // A source saved while Vite was reading is newer than this and makes the next start build again.
@@ -70,6 +74,8 @@ export async function buildConsole(webDir = WEB_DIR, logLevel: 'info' | 'warn' |
       if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
     }
   } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
     fs.rmSync(fresh, { recursive: true, force: true });
     fs.rmSync(old, { recursive: true, force: true });
   }
