@@ -142,6 +142,89 @@ describe('K1 articles: written, reviewed, published, versioned', () => {
   });
 });
 
+describe('K1 reviewers and authors are told', () => {
+  interface Note {
+    kind: string;
+    title: string;
+    body: string;
+    entityType: string | null;
+    entityId: string | null;
+    data: Record<string, unknown>;
+  }
+  const inbox = async (as: string): Promise<Note[]> => {
+    const res = await h.api('GET', '/api/notifications', { as });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.data;
+  };
+  const kinds = async (as: string) => (await inbox(as)).map((n) => n.kind);
+  async function submitted(author: string, title: string) {
+    const draft = await h.api('POST', '/api/knowledge-articles', { as: author, body: { type: 'article', visibility: 'internal', title, body: '先核对订单，再答复客户。' } });
+    expect((await h.api('POST', `/api/knowledge-articles/${draft.body.id}/versions/1/submissions`, { as: author })).status).toBe(201);
+    return draft.body as { id: string; number: number };
+  }
+  async function staffId(username: string) {
+    const res = await h.api('GET', `/api/staff?q=${username}`, { as: 'admin' });
+    return (res.body.data as Array<{ id: string; username: string }>).find((s) => s.username === username)!.id;
+  }
+
+  it("K1: a submitted version is announced to the active reviewers of the author's department only, never to its author", async () => {
+    // lead1 and manager1 are the reviewers of 服务运营部: lead1's own version goes to manager1 alone.
+    const own = await submitted('lead1', '会员积分兑换规则');
+    // manager1 is disabled while agent1 submits, so only lead1 hears of that one.
+    const manager = await staffId('manager1');
+    expect((await h.api('PATCH', `/api/staff/${manager}`, { as: 'admin', body: { status: 'disabled' } })).status).toBe(200);
+    const a = await submitted('agent1', '发票补开流程');
+    expect((await h.api('PATCH', `/api/staff/${manager}`, { as: 'admin', body: { status: 'active' } })).status).toBe(200);
+
+    expect(await inbox('lead1')).toEqual([
+      {
+        id: expect.any(String),
+        kind: 'knowledge_review_requested',
+        title: `知识文章 KB-${a.number} 待审核`,
+        body: '第 1 版「发票补开流程」已提交审核。',
+        entityType: 'knowledge_article',
+        entityId: a.id,
+        data: { number: a.number, version: 1 },
+        createdAt: h.clock.now().toISOString(),
+        readAt: null,
+      },
+    ]);
+    expect((await inbox('manager1')).map((n) => n.entityId)).toEqual([own.id]);
+    // Reviewers of other departments and those who do not review are not asked.
+    for (const other of ['qa1', 'trainer1', 'admin', 'agent1', 'agent2']) expect(await kinds(other), other).toEqual([]);
+  });
+
+  it('K1: an author whose department has no reviewer has every active reviewer told', async () => {
+    const departments = await h.api('GET', '/api/departments?limit=200', { as: 'admin' });
+    const sales = (departments.body.data as Array<{ id: string; code: string }>).find((d) => d.code === 'sales')!.id;
+    expect((await h.api('PATCH', `/api/staff/${await staffId('agent2')}`, { as: 'admin', body: { departmentId: sales, teamId: null } })).status).toBe(200);
+    const a = await submitted('agent2', '大客户开票');
+    for (const reviewer of ['lead1', 'manager1', 'qa1', 'trainer1', 'admin']) {
+      expect((await inbox(reviewer)).map((n) => [n.kind, n.entityId]), reviewer).toEqual([['knowledge_review_requested', a.id]]);
+    }
+    expect(await kinds('agent2')).toEqual([]);
+    expect(await kinds('agent1')).toEqual([]);
+  });
+
+  it('K1: the author is told when their version is rejected (with the comment) and when it is published; the reviewer is not', async () => {
+    const a = await submitted('agent1', '以旧换新');
+    await h.api('POST', `/api/knowledge-articles/${a.id}/versions/1/reviews`, { as: 'lead1', body: { decision: 'reject', comment: '请写明折价标准' } });
+    const [rejected] = await inbox('agent1');
+    expect(rejected).toMatchObject({ kind: 'knowledge_rejected', title: `知识文章 KB-${a.number} 被驳回`, entityType: 'knowledge_article', entityId: a.id, data: { number: a.number, version: 1 } });
+    expect(rejected!.body).toContain('请写明折价标准');
+
+    await h.api('POST', `/api/knowledge-articles/${a.id}/versions/1/submissions`, { as: 'agent1' });
+    await h.api('POST', `/api/knowledge-articles/${a.id}/versions/1/reviews`, { as: 'trainer1', body: { decision: 'approve' } });
+    expect((await inbox('agent1')).map((n) => [n.kind, n.title])).toEqual([
+      ['knowledge_published', `知识文章 KB-${a.number} 已发布`],
+      ['knowledge_rejected', `知识文章 KB-${a.number} 被驳回`],
+    ]);
+    // lead1 was asked twice (both submissions) and told nothing of the decisions.
+    expect(await kinds('lead1')).toEqual(['knowledge_review_requested', 'knowledge_review_requested']);
+    expect(await kinds('trainer1')).toEqual([]);
+  });
+});
+
 describe('K2 Chinese search', () => {
   it('K2: a Traditional-Chinese query with a synonym finds the article, the title match first, with marked words', async () => {
     const body = await published({ title: '发票开具说明', body: '电子发票在订单完成后开具。如需退换货，发票须一并退回。' });

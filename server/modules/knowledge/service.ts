@@ -7,6 +7,8 @@ import { defineErrors } from '../../platform/errors.ts';
 import { declareEventTypes, type Audience } from '../../platform/events/outbox.ts';
 import { TERMS_FINGERPRINT, indexTerms } from '../../platform/text/segment.ts';
 import { write, type Writer } from '../../platform/write.ts';
+import { notify } from '../notifications/service.ts';
+import { activeStaffWith, getIdentity } from '../org/identity.ts';
 import { listArticleAttachments } from './attachments.ts';
 import { kbArticleVersions, kbArticles, kbCategories } from './schema.ts';
 import {
@@ -362,7 +364,8 @@ export async function updateVersion(ctx: Ctx, articleId: string, version: number
 
 export async function submitVersion(ctx: Ctx, articleId: string, version: number) {
   return write(ctx, async (w) => {
-    assertNotArchived(await findArticle(w.tx, articleId));
+    const article = await findArticle(w.tx, articleId);
+    assertNotArchived(article);
     const before = await findVersion(w.tx, articleId, version);
     assertStatus(before, 'draft', '提交审核');
     assertMayEdit(ctx, before);
@@ -372,7 +375,41 @@ export async function submitVersion(ctx: Ctx, articleId: string, version: number
       .where(eq(kbArticleVersions.id, before.id))
       .returning();
     await recordVersion(w, before, row!, 'knowledge.version.submitted');
+    await askReviewers(w, article, row!);
     return versionView(row!);
+  });
+}
+
+/**
+ * K1: a submitted version is announced to the reviewers of its author's department, or to every
+ * reviewer when that department has none; never to its author or to whoever submitted it.
+ */
+async function askReviewers(w: Writer, a: ArticleRow, v: VersionRow) {
+  const departmentId = v.authorId ? (await getIdentity(w.tx, v.authorId))?.departmentId : null;
+  const others = (ids: string[]) => ids.filter((id) => id !== v.authorId && id !== w.ctx.actor.id);
+  let reviewers = departmentId ? others(await activeStaffWith(w.tx, 'knowledge.review', departmentId)) : [];
+  if (reviewers.length === 0) reviewers = others(await activeStaffWith(w.tx, 'knowledge.review'));
+  await notify(w, reviewers, {
+    kind: 'knowledge_review_requested',
+    title: `知识文章 KB-${a.number} 待审核`,
+    body: `第 ${v.version} 版「${v.title}」已提交审核。`,
+    entityType: 'knowledge_article',
+    entityId: a.id,
+    data: { number: a.number, version: v.version },
+  });
+}
+
+/** K1: the author hears the decision on their version, with the reviewer's comment. */
+async function tellAuthor(w: Writer, a: ArticleRow, v: VersionRow, decision: 'approve' | 'reject') {
+  if (!v.authorId || v.authorId === w.ctx.actor.id) return;
+  const comment = v.reviewComment ? `审核意见：${v.reviewComment}` : '';
+  await notify(w, [v.authorId], {
+    kind: decision === 'approve' ? 'knowledge_published' : 'knowledge_rejected',
+    title: `知识文章 KB-${a.number} ${decision === 'approve' ? '已发布' : '被驳回'}`,
+    body: decision === 'approve' ? `第 ${v.version} 版「${v.title}」已审核发布。${comment}` : `第 ${v.version} 版「${v.title}」被退回草稿，请修改后重新提交。${comment}`,
+    entityType: 'knowledge_article',
+    entityId: a.id,
+    data: { number: a.number, version: v.version },
   });
 }
 
@@ -408,6 +445,7 @@ export async function reviewVersion(ctx: Ctx, articleId: string, version: number
     if (input.decision === 'reject') {
       const [row] = await w.tx.update(kbArticleVersions).set({ ...reviewed, status: 'draft' }).where(eq(kbArticleVersions.id, before.id)).returning();
       await recordVersion(w, before, row!, 'knowledge.version.rejected', input.comment);
+      await tellAuthor(w, article, row!, 'reject');
       return versionView(row!);
     }
     if (article.publishedVersionId) {
@@ -421,6 +459,7 @@ export async function reviewVersion(ctx: Ctx, articleId: string, version: number
       .returning();
     await recordVersion(w, before, row!, 'knowledge.version.published', input.comment);
     await recordArticle(w, article, updated!, 'knowledge.article.updated');
+    await tellAuthor(w, updated!, row!, 'approve');
     return versionView(row!);
   });
 }

@@ -1,6 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
-import { isRole, type Role } from '../../platform/rbac/permissions.ts';
+import { isRole, PERMISSIONS, type Permission, type Role } from '../../platform/rbac/permissions.ts';
 import { staff } from './schema.ts';
 
 /** What authentication needs to know about a staff member; the org module answers it. */
@@ -57,4 +57,14 @@ export async function getIdentity(db: Executor, id: string): Promise<StaffIdenti
 export async function countStaff(db: Executor): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(staff);
   return row?.n ?? 0;
+}
+
+/** Active staff whose role holds `permission` (the one permission table), optionally of one department. */
+export async function activeStaffWith(db: Executor, permission: Permission, departmentId?: string | null): Promise<string[]> {
+  const rows = await db
+    .select({ id: staff.id })
+    .from(staff)
+    .where(and(inArray(staff.role, [...PERMISSIONS[permission]]), eq(staff.status, 'active'), departmentId ? eq(staff.departmentId, departmentId) : undefined))
+    .orderBy(asc(staff.id));
+  return rows.map((r) => r.id);
 }
