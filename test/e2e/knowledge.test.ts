@@ -8,7 +8,7 @@ import { chooseOption, consoleSuite, eventually, navItems, signIn, signInAt } fr
 if (noBrowser) console.warn(`test/e2e/knowledge.test.ts: ${noBrowser}`);
 
 describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
-  const { run, api } = consoleSuite();
+  const { run, runMany, api } = consoleSuite();
 
   const dialog = (page: Page) => page.getByRole('dialog');
   const save = (page: Page) => dialog(page).getByRole('button', { name: /^保\s*存$/ });
@@ -178,7 +178,8 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
       await search(page, '加氟');
       await eventually(() => page.getByTestId('kb-empty').count()).toBe(1);
       await page.getByRole('tab', { name: '全部文章' }).click();
-      await chooseOption(page, page.getByLabel('按分类筛选'), '售后服务 / 空调维修');
+      // The list's own filter: the search tab has one labelled alike until the switch (a router transition) renders.
+      await chooseOption(page, page.locator('#kb-list-category'), '售后服务 / 空调维修');
       const rows = page.getByTestId('kb-list').locator('tr.ant-table-row');
       await eventually(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/空调加氟收费标准[\s\S]*已归档/)]);
     });
@@ -225,6 +226,84 @@ describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
       await signInAt(t, `/knowledge?id=${article.id}`, 'agent2');
       await eventually(() => rows(page).allInnerTexts()).toEqual([expect.stringContaining('使用手册.txt')]);
       expect(await files(page).getByRole('button').count()).toBe(0);
+    });
+  }, 120_000);
+
+  it('K1: the reviewer\'s bell counts a submitted version live, leads to the article to approve it, and the author\'s bell and open article show the publication without a reload', async () => {
+    await runMany('K1 notifications', ['author', 'reviewer'] as const, async ({ author, reviewer }) => {
+      const bell = (page: Page) => page.getByTestId('notification-bell');
+      const list = (page: Page) => page.getByTestId('notification-list');
+      // Earlier tests left notifications: each starts from none unread, with 全部已读.
+      async function readAll(page: Page) {
+        await bell(page).click();
+        await eventually(() => list(page).isVisible()).toBe(true);
+        const button = list(page).getByRole('button', { name: '全部已读' });
+        if (await button.isEnabled()) await button.click();
+        await eventually(() => bell(page).getAttribute('aria-label')).toBe('通知');
+        await page.keyboard.press('Escape');
+        await eventually(() => list(page).isVisible()).toBe(false);
+      }
+
+      await signIn(reviewer, 'lead1');
+      await readAll(reviewer.page);
+      await signInAt(author, '/knowledge', 'agent1');
+      await readAll(author.page);
+      const a = author.page;
+      await a.getByRole('button', { name: '新建文章' }).click();
+      await a.getByLabel('标题').fill('以旧换新补贴说明');
+      await a.getByLabel('正文').fill('旧机折价后，补贴在下单时直接抵扣。');
+      await save(a).click();
+      await a.waitForURL(/\/console\/knowledge\?id=/);
+      const articleUrl = new URL(a.url()).search;
+      await a.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+      await openVersion(a).getByRole('button', { name: '提交审核' }).click();
+      await eventually(() => openVersion(a).innerText()).toContain('审核中');
+
+      // The reviewer, on the console's home all along, is told at once.
+      const r = reviewer.page;
+      await eventually(() => bell(r).getAttribute('aria-label')).toBe('通知，1 条未读');
+      // From the keyboard: the bell opens the list with the newest notification focused.
+      await bell(r).focus();
+      await r.keyboard.press('Enter');
+      const item = list(r).locator('li').first();
+      await eventually(() => item.innerText()).toMatch(/未读[\s\S]*知识文章 KB-\d+ 待审核[\s\S]*第 1 版「以旧换新补贴说明」已提交审核/);
+      await eventually(() => r.evaluate(() => document.activeElement?.closest('li')?.innerText ?? '')).toContain('以旧换新补贴说明');
+      await r.keyboard.press('Enter');
+      await r.waitForURL((url) => url.search === articleUrl);
+      await eventually(() => bell(r).getAttribute('aria-label')).toBe('通知');
+      await openVersion(r).getByRole('button', { name: '通过并发布' }).click();
+      await eventually(() => r.getByTestId('kb-published').innerText()).toContain('补贴在下单时直接抵扣');
+
+      // The author's open page turns published, and their bell says so, without a reload.
+      await eventually(() => a.getByTestId('kb-published').innerText()).toContain('补贴在下单时直接抵扣');
+      expect(await openVersion(a).count()).toBe(0);
+      expect(await a.getByText('已发布', { exact: true }).count()).toBeGreaterThan(0);
+      await eventually(() => bell(a).getAttribute('aria-label')).toBe('通知，1 条未读');
+      await bell(a).click();
+      await eventually(() => list(a).locator('li').first().innerText()).toMatch(/知识文章 KB-\d+ 已发布[\s\S]*第 1 版「以旧换新补贴说明」已审核发布/);
+      await list(a).locator('li').first().getByRole('button').click();
+      await eventually(() => bell(a).getAttribute('aria-label')).toBe('通知');
+      expect(new URL(a.url()).search).toBe(articleUrl);
+      expect(await a.evaluate(() => (window as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    });
+  }, 120_000);
+
+  it('K1: the review queue and the categories follow changes made elsewhere without a reload', async () => {
+    await run('K1 live lists', async (t) => {
+      const { page } = t;
+      await signInAt(t, '/knowledge?tab=review', 'lead1');
+      const queue = page.getByTestId('kb-review');
+      await eventually(() => queue.isVisible()).toBe(true);
+      const article: { id: string } = await api('agent2', 'POST', '/api/knowledge-articles', { type: 'article', visibility: 'internal', title: '延保服务购买渠道', body: '延保只能在官方商城购买。' });
+      await api('agent2', 'POST', `/api/knowledge-articles/${article.id}/versions/1/submissions`);
+      const row = queue.locator('tr.ant-table-row').filter({ hasText: '延保服务购买渠道' });
+      await eventually(() => row.count()).toBe(1);
+      await api('trainer1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/reviews`, { decision: 'approve' });
+      await eventually(() => row.count()).toBe(0);
+
+      await page.getByRole('tab', { name: '分类管理' }).click();
+      await api('qa1', 'POST', '/api/knowledge-categories', { name: '延保与增值服务' });
+      await eventually(() => page.getByTestId('kb-categories').innerText()).toContain('延保与增值服务');
     });
   }, 120_000);
 

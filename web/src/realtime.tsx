@@ -122,6 +122,28 @@ export function useRealtimeEvents(names: readonly string[], onEvent: (event: Rea
   }, [subscribe, key]);
 }
 
+/** Calls `onReconnect` after every reconnection (not the first connection): events in between were missed. */
+export function useReconnected(onReconnect: () => void): void {
+  const { generation } = useHub();
+  const first = useRef(generation);
+  const latest = useRef(onReconnect);
+  latest.current = onReconnect;
+  useEffect(() => {
+    if (generation !== first.current) latest.current();
+  }, [generation]);
+}
+
+/**
+ * A number that grows on every event named (as for useRealtimeEvents) and every reconnection: a
+ * reload key for a screen showing what those events change (usePaged's `refresh`, a loader's dependency).
+ */
+export function useReloadKey(names: readonly string[]): number {
+  const { generation } = useHub();
+  const [events, setEvents] = useState(0);
+  useRealtimeEvents(names, () => setEvents((n) => n + 1));
+  return generation + events;
+}
+
 /** Typing frames of web-chat customers, for the conversation view. */
 export function useTyping(onTyping: (frame: TypingFrame) => void): void {
   const { subscribe } = useHub();

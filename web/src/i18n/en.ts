@@ -19,6 +19,7 @@ export const en: Catalogue = {
   nav: { label: 'Navigation', home: 'Home', workspace: 'Workspace', apiTokens: 'API tokens', policy: 'Policy', audit: 'Audit log', webhooks: 'Webhooks', wallboard: 'Wallboard', complaints: 'Complaints', complaintApprovals: 'Complaint approvals', kpi: 'KPI reports', customers: 'Customers', org: 'Organisation', canned: 'Canned replies', knowledge: 'Knowledge base' },
   realtime: { reconnecting: 'Live updates interrupted, reconnecting…' },
   user: { menu: 'Account menu', logout: 'Sign out' },
+  notifications: { title: 'Notifications', bellUnread: 'Notifications, {{count}} unread', unread: 'Unread', readAll: 'Mark all read', empty: 'No notifications' },
   roles: {
     agent: 'Agent',
     team_lead: 'Team lead',

@@ -20,6 +20,7 @@ export const zhCN = {
   nav: { label: '导航', home: '工作台', workspace: '会话接待', apiTokens: 'API 令牌', policy: '制度管理', audit: '审计日志', webhooks: 'Webhook', wallboard: '实时看板', complaints: '投诉处理', complaintApprovals: '投诉审核', kpi: '指标报表', customers: '客户档案', org: '组织架构', canned: '快捷回复', knowledge: '知识库' },
   realtime: { reconnecting: '实时连接已中断，正在重连…' },
   user: { menu: '账号菜单', logout: '退出登录' },
+  notifications: { title: '通知', bellUnread: '通知，{{count}} 条未读', unread: '未读', readAll: '全部已读', empty: '暂无通知' },
   // The server's own Chinese names of the roles (one table for both).
   roles: ROLE_LABELS,
   home: {

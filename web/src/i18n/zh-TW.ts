@@ -19,6 +19,7 @@ export const zhTW: Catalogue = {
   nav: { label: '導覽', home: '工作台', workspace: '會話接待', apiTokens: 'API 權杖', policy: '制度管理', audit: '稽核日誌', webhooks: 'Webhook', wallboard: '即時看板', complaints: '投訴處理', complaintApprovals: '投訴審核', kpi: '指標報表', customers: '客戶檔案', org: '組織架構', canned: '快捷回覆', knowledge: '知識庫' },
   realtime: { reconnecting: '即時連線已中斷，正在重新連線…' },
   user: { menu: '帳號選單', logout: '登出' },
+  notifications: { title: '通知', bellUnread: '通知，{{count}} 則未讀', unread: '未讀', readAll: '全部已讀', empty: '暫無通知' },
   roles: {
     agent: '客服專員',
     team_lead: '主管',

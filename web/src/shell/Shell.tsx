@@ -8,6 +8,7 @@ import { useMe, useSession } from '../auth/session.tsx';
 import { screensFor } from '../nav.tsx';
 import { Loading } from '../routes.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
+import { Notifications } from './Notifications.tsx';
 import { RealtimeProvider, useRealtimeStatus } from '../realtime.tsx';
 
 /** Shown while the live connection is down: what the screens show may be behind until it is back. */
@@ -59,6 +60,7 @@ export default function Shell() {
           <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', justifyContent: 'flex-end', alignItems: 'center', borderBottom: '1px solid #f0f0f0' }}>
             <Space>
               <RealtimeIndicator />
+              <Notifications />
               <LanguageSwitch />
               <Dropdown
                 trigger={['click']}

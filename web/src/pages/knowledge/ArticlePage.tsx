@@ -9,7 +9,7 @@ import { formatDateTime } from '../../i18n/index.ts';
 import { StaffName } from '../org/data.ts';
 import { ArticleAttachments } from './Attachments.tsx';
 import { ArticleDialog, ReasonDialog, type ArticleValues } from './Dialogs.tsx';
-import { ArticleTags, STATUS_COLOURS, type Categories, type ProblemType, type Version } from './shared.tsx';
+import { ArticleTags, STATUS_COLOURS, useArticleLive, type Categories, type ProblemType, type Version } from './shared.tsx';
 
 const textOrNull = (s: string | null | undefined) => s?.trim() || null;
 const pre = { whiteSpace: 'pre-wrap', margin: 0 } as const;
@@ -33,6 +33,7 @@ export function ArticlePage({ id, categories, problemTypes, onBack }: { id: stri
     useCallback((cursor: string | null, signal: AbortSignal) => api.get('/api/knowledge-articles/{id}/versions', { path: { id }, query: { limit: 50, ...(cursor ? { cursor } : {}) }, signal }), [id]),
     changes,
   );
+  useArticleLive(id, a, changed);
 
   const reviewer = allows(me, 'knowledge.review');
   const writer = allows(me, 'knowledge.write');

@@ -7,10 +7,11 @@ import { api, type Reply } from '../../api/client.ts';
 import { LoadError, useLoad, usePaged } from '../../api/useLoad.tsx';
 import { allows, useMe } from '../../auth/session.tsx';
 import { formatDateTime } from '../../i18n/index.ts';
+import { useReloadKey } from '../../realtime.tsx';
 import { EditDelete, useEditor } from '../org/editor.tsx';
 import { ArticlePage } from './ArticlePage.tsx';
 import { ArticleDialog } from './Dialogs.tsx';
-import { ArticleTags, Marked, STATUSES, STATUS_COLOURS, TYPES, VISIBILITIES, articlePath, useCategories, useProblemTypes, type Article, type ArticleType, type Categories, type Category } from './shared.tsx';
+import { ArticleTags, LIST_EVENTS, Marked, STATUSES, STATUS_COLOURS, TYPES, VISIBILITIES, articlePath, useCategories, useProblemTypes, type Article, type ArticleType, type Categories, type Category } from './shared.tsx';
 
 type Gap = Reply<'get', '/api/knowledge-gaps'>['data'][number];
 
@@ -182,6 +183,7 @@ function ArticleList({ categories, inReview }: { categories: Categories; inRevie
         }),
       [filters, inReview],
     ),
+    useReloadKey(LIST_EVENTS),
   );
   const prefix = inReview ? 'kb-review' : 'kb-list';
   return (

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type Reply } from '../../api/client.ts';
 import { isAbort, useLoad } from '../../api/useLoad.tsx';
 import { allows, useMe } from '../../auth/session.tsx';
+import { useRealtimeEvents, useReconnected, useReloadKey, type RealtimeEvent } from '../../realtime.tsx';
 
 export type Article = Reply<'get', '/api/knowledge-articles'>['data'][number];
 export type Detail = Reply<'get', '/api/knowledge-articles/{id}'>;
@@ -22,10 +23,12 @@ export const articlePath = (id: string) => `/knowledge?id=${encodeURIComponent(i
 
 /**
  * The categories in reading order: each top-level one (by position, then name) followed by its
- * children, with the child's label naming its parent ("售后 / 退换货"). Reloaded when `version` changes.
+ * children, with the child's label naming its parent ("售后 / 退换货"). Reloaded when `version` changes,
+ * on every category event (another reviewer's change) and after a reconnect.
  */
 export function useCategories(version: number) {
-  const { data, reload } = useLoad(useCallback((signal: AbortSignal) => api.get('/api/knowledge-categories', { query: { limit: 200 }, signal }), [version]));
+  const live = useReloadKey(['knowledge.category.changed']);
+  const { data, reload } = useLoad(useCallback((signal: AbortSignal) => api.get('/api/knowledge-categories', { query: { limit: 200 }, signal }), [version, live]));
   return useMemo(() => {
     const all = data?.data ?? [];
     const order = (a: Category, b: Category) => a.position - b.position || a.name.localeCompare(b.name, 'zh-CN');
@@ -36,6 +39,30 @@ export function useCategories(version: number) {
   }, [data, reload]);
 }
 export type Categories = ReturnType<typeof useCategories>;
+
+/** What changes the article lists: an article, or a version (a first draft's title is the article's). */
+export const LIST_EVENTS = ['knowledge.article.', 'knowledge.version.'] as const;
+
+/**
+ * Keeps an open article current: `onChange` runs when a knowledge event concerns it (the article,
+ * or a version or file naming it in `articleId`) and after a reconnect. An event the screen already
+ * shows (the reload after the user's own action got there first) is skipped.
+ */
+export function useArticleLive(id: string, shown: Detail | null, onChange: () => void) {
+  useReconnected(onChange);
+  useRealtimeEvents(['knowledge.'], (e) => {
+    const about = e.entity.type === 'knowledge_article' ? e.entity.id === id : (e.data as { articleId?: unknown } | null)?.articleId === id;
+    if (about && !(shown && showsAlready(shown, e))) onChange();
+  });
+}
+
+/** Whether the screen shows the event's change: the file there or gone, the article or version as new or newer. */
+function showsAlready(a: Detail, e: RealtimeEvent): boolean {
+  if (e.entity.type === 'knowledge_attachment') return a.attachments.some((f) => f.id === e.entity.id) === (e.event === 'knowledge.attachment.added');
+  const updatedAt = (e.data as { updatedAt?: unknown } | null)?.updatedAt;
+  const row = a.id === e.entity.id ? a : [a.open, a.published].find((v) => v?.id === e.entity.id);
+  return row && typeof updatedAt === 'string' ? Date.parse(row.updatedAt) >= Date.parse(updatedAt) : false;
+}
 
 /** The active policy's problem types (what the workspace files conversations under), for staff who may read the policy. */
 export function useProblemTypes(): ProblemType[] {
