@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { App, Button, Form, Input, Popconfirm, Space } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { asApiError } from '../../api/useLoad.tsx';
@@ -13,6 +13,12 @@ export function useEditor<T extends { id: string }, V>(opts: { fields: readonly 
   const { message } = App.useApp();
   const [editing, setEditing] = useState<T | 'new' | null>(null);
   const [form] = Form.useForm<V>();
+  // One form serves every opening; a dialog reopened before the last one was torn down (or remounted
+  // with the values the store kept) would show the previous record. Each opening starts from its own
+  // initial values.
+  useEffect(() => {
+    if (editing) form.resetFields();
+  }, [editing, form]);
 
   async function save(v: V) {
     if (!editing) return;
