@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
 import { noBrowser } from '../support/browser.ts';
-import { consoleSuite, eventually, navItems, signIn } from '../support/console.ts';
+import { chooseOption, consoleSuite, eventually, navItems, signIn } from '../support/console.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { http } from '../support/process.ts';
 
@@ -13,10 +13,7 @@ describe.skipIf(noBrowser)('organisation admin in the web console', () => {
   const { run } = kefu;
 
   /** Picks an option of an Ant Design select reached by its label. */
-  async function choose(scope: Locator, label: string, option: string) {
-    await scope.getByLabel(label, { exact: true }).click();
-    await scope.page().locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true }).click();
-  }
+  const choose = (scope: Locator, label: string, option: string) => chooseOption(scope.page(), scope.getByLabel(label, { exact: true }), option, { exact: true });
 
   /** The error Ant Design shows under a form field. */
   const fieldError = (scope: Locator, label: string) => scope.locator('.ant-form-item').filter({ has: scope.page().getByLabel(label, { exact: true }) }).locator('.ant-form-item-explain-error');

@@ -83,10 +83,12 @@ export async function signInAt(t: BrowserTest, path: string, username: string) {
  * Picks `option` in an antd Select. On a busy machine the first click can land while the select
  * re-renders (its options reloading) and leave the dropdown shut: open it until the option shows.
  */
-export async function chooseOption(page: Page, select: Locator, option: string) {
+export async function chooseOption(page: Page, select: Locator, option: string, { exact = false } = {}) {
   // The whole select, not its (covered) search input, takes the click that opens it.
   const control = select.locator('xpath=ancestor-or-self::*[contains(concat(" ", @class, " "), " ant-select ")][1]');
-  const item = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option });
+  const item = exact
+    ? page.locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true })
+    : page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option });
   await eventually(async () => {
     if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) await control.click();
     return item.count();
