@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import type { JobRunner } from '../../platform/jobs/runner.ts';
 import { scheduleJob } from '../../platform/jobs/runner.ts';
 import { TERMS_FINGERPRINT } from '../../platform/text/segment.ts';
@@ -36,12 +36,16 @@ export async function reindexBatch(w: Pick<Writer, 'tx'>): Promise<number> {
     .where(and(eq(kbArticles.status, 'published'), or(isNull(kbArticles.indexedWith), ne(kbArticles.indexedWith, TERMS_FINGERPRINT))))
     .orderBy(asc(kbArticles.id))
     .limit(BATCH);
-  for (const a of stale) {
-    // A version published meanwhile was indexed by its publisher with the current terms: leave it.
-    await w.tx
-      .update(kbArticles)
-      .set(searchColumns(a.title, a.body))
-      .where(and(eq(kbArticles.id, a.id), eq(kbArticles.publishedVersionId, a.versionId)));
-  }
+  if (stale.length === 0) return 0;
+  // One statement for the batch. A version published meanwhile was indexed by its publisher with the
+  // current terms: the published_version_id check leaves it be.
+  const rows = stale.map((a) => {
+    const c = searchColumns(a.title, a.body);
+    return sql`(${a.id}::uuid, ${a.versionId}::uuid, ${c.search}, ${c.titleSearch})`;
+  });
+  await w.tx.execute(sql`
+    update kb_articles as a set search = v.search, title_search = v.title_search, indexed_with = ${TERMS_FINGERPRINT}
+    from (values ${sql.join(rows, sql`, `)}) as v (id, version_id, search, title_search)
+    where a.id = v.id and a.published_version_id = v.version_id`);
   return stale.length;
 }
