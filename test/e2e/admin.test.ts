@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
-import { consoleSuite, eventually, navItems, signIn } from '../support/console.ts';
+import { describeInBrowser } from '../support/browser.ts';
+import { chooseOption, consoleSuite, eventually, navItems, signIn } from '../support/console.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { http, loginOver } from '../support/process.ts';
 
@@ -12,7 +12,6 @@ import { http, loginOver } from '../support/process.ts';
  * Issue 5 §6, administration: the policy of the active preset (draft → approve → publish), the
  * audit log viewer and webhooks, in Chromium against a real `kefu start` with the call-center demo.
  */
-if (noBrowser) console.warn(`test/e2e/admin.test.ts: ${noBrowser}`);
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -20,7 +19,7 @@ interface Received {
   body: { type: string; entity: { type: string; id: string } };
 }
 
-describe.skipIf(noBrowser)('administration screens in Chromium', () => {
+describeInBrowser('administration screens in Chromium', () => {
   const kefu = consoleSuite();
   const { run } = kefu;
   let receiver: HttpServer;
@@ -168,14 +167,11 @@ describe.skipIf(noBrowser)('administration screens in Chromium', () => {
       expect(await rows.first().innerText()).toContain(reason);
       expect(await rows.first().innerText()).toContain('查看原文');
       // Filtering by another actor leaves nothing; the actor who revealed finds it again.
-      await page.getByTestId('audit-filters').getByLabel('操作人').click();
-      await page.keyboard.type('agent2');
-      await page.locator('.ant-select-dropdown .ant-select-item-option').filter({ hasText: 'agent2' }).click();
+      const actor = page.getByTestId('audit-filters').getByLabel('操作人');
+      await chooseOption(page, actor, 'agent2', { search: 'agent2' });
       await button(page, '查询').click();
       await eventually(() => table.getByText(reason).count()).toBe(0);
-      await page.getByTestId('audit-filters').getByLabel('操作人').click();
-      await page.keyboard.type('admin');
-      await page.locator('.ant-select-dropdown .ant-select-item-option').filter({ hasText: '（admin）' }).click();
+      await chooseOption(page, actor, '（admin）', { search: 'admin' });
       await button(page, '查询').click();
       await eventually(() => table.getByText(reason).count()).toBe(1);
     });
@@ -191,9 +187,7 @@ describe.skipIf(noBrowser)('administration screens in Chromium', () => {
       const dialog = page.getByRole('dialog');
       await dialog.getByLabel('名称').fill('测试接收方');
       await dialog.getByLabel('接收地址').fill(receiverUrl);
-      await dialog.getByLabel('订阅的事件').click();
-      await page.keyboard.type('policy.published');
-      await page.locator('.ant-select-dropdown .ant-select-item-option').filter({ hasText: '制度版本已发布' }).click();
+      await chooseOption(page, dialog.getByLabel('订阅的事件'), '制度版本已发布', { search: 'policy.published' });
       await page.keyboard.press('Escape');
       await button(dialog, '保存').click();
 

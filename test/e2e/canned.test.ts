@@ -1,12 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
+import { describeInBrowser } from '../support/browser.ts';
 import { consoleSuite, eventually, navItems, signInAt } from '../support/console.ts';
 
 /** Issue 5 §3 / CH8: the screen where supervisors keep the shared canned replies, in Chromium against a real `kefu start`. */
-if (noBrowser) console.warn(`test/e2e/canned.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('canned replies in Chromium', () => {
+describeInBrowser('canned replies in Chromium', () => {
   const { run, api } = consoleSuite();
 
   const table = (page: Page) => page.getByTestId('canned-table');

@@ -1,15 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
-import { consoleSuite, eventually, signInAt, typeDateTime } from '../support/console.ts';
+import { describeInBrowser } from '../support/browser.ts';
+import { chooseOption, consoleSuite, eventually, signInAt, typeDateTime } from '../support/console.ts';
 
 /** Issue 5 (closed-loop screens): a complaint handler works a complaint from acceptance to closure in Chromium. */
-if (noBrowser) console.warn(`test/e2e/complaints.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
+describeInBrowser('complaint handling in Chromium', () => {
   const { run, api } = consoleSuite();
 
-  const pick = (page: Page, text: string) => page.locator('.ant-select-dropdown .ant-select-item-option').filter({ hasText: text }).first().click();
   /** A date-time typed into an antd picker in the browser's (this machine's) time zone. */
   const inDays = (days: number) => {
     const d = new Date(Date.now() + days * 86_400_000);
@@ -40,13 +38,10 @@ describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
       await eventually(() => page.getByText('非常抱歉给您带来不便').count()).toBe(1);
 
       // CP1: the required contact is left out; the server's error shows on that field.
-      await page.getByLabel('客户').fill(phone);
-      await pick(page, '郑女士');
+      await chooseOption(page, page.getByLabel('客户'), '郑女士', { search: phone });
       await eventually(() => page.getByLabel('投诉人').inputValue()).toBe('郑女士');
-      await page.getByLabel('关联会话').click();
-      await pick(page, `#${conversation.number}`);
-      await page.getByLabel('渠道').click();
-      await pick(page, '在线');
+      await chooseOption(page, page.getByLabel('关联会话'), `#${conversation.number}`);
+      await chooseOption(page, page.getByLabel('渠道'), '在线');
       await page.getByLabel('投诉事项').fill('维修后打印机仍然卡纸，要求更换');
       await page.getByLabel('类别').fill('产品质量');
       t.expectHttpError(400, '/api/complaints');
@@ -66,8 +61,7 @@ describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
       expect(accepted.category).toBe('产品质量');
 
       // CP2: the conversation linked as evidence, shown with a link to it.
-      await page.getByLabel('记录', { exact: true }).click();
-      await pick(page, `#${conversation.number}`);
+      await chooseOption(page, page.getByLabel('记录', { exact: true }), `#${conversation.number}`);
       await page.getByRole('button', { name: '关联证据' }).click();
       await eventually(() => status(page)).toBe('调查中');
       await eventually(() => page.getByRole('link', { name: '查看' }).getAttribute('href')).toContain(`/workspace?c=${conversation.id}`);
@@ -158,8 +152,7 @@ describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
       await signInAt(t, `/complaints?id=${complaint.id}`, 'agent1');
       await eventually(() => status(page)).toBe('已受理');
       await page.getByLabel('原因', { exact: true }).fill('派单冲突，师傅未提前告知');
-      await page.getByLabel('归责员工').fill('刘洋');
-      await pick(page, '刘洋');
+      await chooseOption(page, page.getByLabel('归责员工'), '刘洋', { search: '刘洋' });
       await page.getByLabel('归责说明').fill('调度员未按流程通知客户改约');
       await page.getByRole('button', { name: '保存原因与归责' }).click();
       await eventually(() => status(page)).toBe('调查中');
@@ -183,14 +176,12 @@ describe.skipIf(noBrowser)('complaint handling in Chromium', () => {
       const { page } = t;
       await signInAt(t, `/complaints?id=${complaint.id}`, 'agent1');
       await eventually(() => page.getByTestId('complaint-owner').innerText()).toBe('张伟');
-      await page.getByLabel('投诉负责人').fill('孙丽');
-      await pick(page, '孙丽');
+      await chooseOption(page, page.getByLabel('投诉负责人'), '孙丽', { search: '孙丽' });
       t.expectHttpError(400, `/api/complaints/${complaint.id}`);
       await page.getByRole('button', { name: '更换负责人' }).click();
       await eventually(() => fieldError(page, '投诉负责人').innerText()).toBe('员工不存在或已停用');
 
-      await page.getByLabel('投诉负责人').fill('刘洋');
-      await pick(page, '刘洋');
+      await chooseOption(page, page.getByLabel('投诉负责人'), '刘洋', { search: '刘洋' });
       await page.getByRole('button', { name: '更换负责人' }).click();
       await eventually(() => page.getByTestId('complaint-owner').innerText()).toBe('刘洋');
     });

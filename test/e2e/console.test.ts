@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
+import { describeInBrowser } from '../support/browser.ts';
 import { consoleSuite, eventually, navItems } from '../support/console.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { http, loginOver } from '../support/process.ts';
@@ -9,9 +9,8 @@ import { http, loginOver } from '../support/process.ts';
  * Issue 5, first slice: the web console in a real browser (Debian's Chromium driven by
  * playwright-core) against a real `kefu start` on the embedded database with the demo preset.
  */
-if (noBrowser) console.warn(`test/e2e/console.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('web console in Chromium', () => {
+describeInBrowser('web console in Chromium', () => {
   const kefu = consoleSuite();
   const { run } = kefu;
 

@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
+import { describeInBrowser } from '../support/browser.ts';
 import { consoleSuite, eventually, signIn } from '../support/console.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { http, loginOver } from '../support/process.ts';
@@ -9,9 +9,8 @@ import { http, loginOver } from '../support/process.ts';
  * Issue 5 §5: the customer screens in Chromium against a real `kefu start` (call-center preset with
  * its demo staff); the customers are seeded through the HTTP API.
  */
-if (noBrowser) console.warn(`test/e2e/customers.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('customers in the web console', () => {
+describeInBrowser('customers in the web console', () => {
   const kefu = consoleSuite();
   const { run } = kefu;
   let customerId: string;

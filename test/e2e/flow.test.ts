@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { noBrowser } from '../support/browser.ts';
-import { consoleSuite, eventually as poll, signIn } from '../support/console.ts';
+import { expect, it } from 'vitest';
+import { describeInBrowser } from '../support/browser.ts';
+import { chooseOption, consoleSuite, eventually as poll, signIn } from '../support/console.ts';
 
 /**
  * Issue 5 §9, the main flow end to end in Chromium against one real `kefu start` (call-center demo,
@@ -8,9 +8,8 @@ import { consoleSuite, eventually as poll, signIn } from '../support/console.ts'
  * customer rates in the widget, and a manager finds that rating in the KPI dashboard. Each person
  * has their own browser context; nothing is reloaded, every change arrives live.
  */
-if (noBrowser) console.warn(`test/e2e/flow.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('main flow in Chromium', () => {
+describeInBrowser('main flow in Chromium', () => {
   const { runMany, api } = consoleSuite();
 
   /** Waits for the page to get there; the limit only guards against a hang on a busy machine. */
@@ -61,8 +60,7 @@ describe.skipIf(noBrowser)('main flow in Chromium', () => {
       // The problem record the problem type requires, then resolve.
       await conversation.getByText('问题记录', { exact: true }).click();
       const intake = conversation.getByTestId('intake-form');
-      await intake.getByRole('combobox', { name: '问题类型' }).click();
-      await agent.page.locator('.ant-select-dropdown:visible').getByText('客户咨询').click();
+      await chooseOption(agent.page, intake.getByRole('combobox', { name: '问题类型' }), '客户咨询');
       await intake.getByLabel('问题描述').fill('客户查询本月话费账单');
       await intake.getByRole('button', { name: '保存问题记录' }).click();
       await eventually(() => conversation.locator('.ant-collapse-header').innerText()).toContain('客户咨询');

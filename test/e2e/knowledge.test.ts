@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
+import { describeInBrowser } from '../support/browser.ts';
 import { chooseOption, consoleSuite, eventually, navItems, signIn, signInAt } from '../support/console.ts';
 
 /** Issue 6 / K1–K2: the knowledge base screens in Chromium against a real `kefu start`. */
-if (noBrowser) console.warn(`test/e2e/knowledge.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('knowledge base in Chromium', () => {
+describeInBrowser('knowledge base in Chromium', () => {
   const { run, runMany, api } = consoleSuite();
 
   const dialog = (page: Page) => page.getByRole('dialog');

@@ -1,11 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { noBrowser, type BrowserTest } from '../support/browser.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { describeInBrowser, type BrowserTest } from '../support/browser.ts';
 import { consoleSuite, eventually, signIn } from '../support/console.ts';
 
 /** Issue 5 §7 / R3: the KPI dashboards in Chromium against a real `kefu start`, on figures seeded through the API. */
-if (noBrowser) console.warn(`test/e2e/kpi.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('KPI dashboards in Chromium', () => {
+describeInBrowser('KPI dashboards in Chromium', () => {
   const { run, api } = consoleSuite();
   /** The conversation numbers each agent's rated case got. */
   const rated: Record<string, number> = {};

@@ -1,14 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
+import { describeInBrowser } from '../support/browser.ts';
 import { chooseOption, consoleSuite, eventually, navItems, signIn } from '../support/console.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { http } from '../support/process.ts';
 
 /** Issue 5 §6 (first half): departments, teams, staff and roles in Chromium against a real `kefu start`. */
-if (noBrowser) console.warn(`test/e2e/org.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('organisation admin in the web console', () => {
+describeInBrowser('organisation admin in the web console', () => {
   const kefu = consoleSuite();
   const { run } = kefu;
 

@@ -1,12 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
+import { describeInBrowser } from '../support/browser.ts';
 import { consoleSuite, eventually, signInAt } from '../support/console.ts';
 
 /** Issue 5 §4: the supervisor's live wallboard and complaint approvals, in Chromium against a real `kefu start`. */
-if (noBrowser) console.warn(`test/e2e/supervisor.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('supervisor screens in Chromium', () => {
+describeInBrowser('supervisor screens in Chromium', () => {
   const { run, api } = consoleSuite();
 
   let phone = 13900005000;

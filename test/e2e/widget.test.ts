@@ -3,7 +3,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page, WebSocketRoute } from 'playwright-core';
-import { noBrowser } from '../support/browser.ts';
+import { describeInBrowser } from '../support/browser.ts';
 import { consoleSuite, eventually as poll } from '../support/console.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { http, loginOver } from '../support/process.ts';
@@ -16,9 +16,8 @@ import { http, loginOver } from '../support/process.ts';
 const ATTACHMENT_MAX = 200_000;
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
-if (noBrowser) console.warn(`test/e2e/widget.test.ts: ${noBrowser}`);
 
-describe.skipIf(noBrowser)('chat widget in Chromium', () => {
+describeInBrowser('chat widget in Chromium', () => {
   const kefu = consoleSuite({ KEFU_ATTACHMENT_MAX_BYTES: String(ATTACHMENT_MAX) });
   const { run } = kefu;
   const tokens: Record<string, string> = {};

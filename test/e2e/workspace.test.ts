@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { eq } from 'drizzle-orm';
@@ -8,8 +8,8 @@ import { newId } from '../../server/db/columns.ts';
 import { conversations, queues } from '../../server/modules/conversations/schema.ts';
 import { customers } from '../../server/modules/customers/schema.ts';
 import { staff } from '../../server/modules/org/schema.ts';
-import { noBrowser, type BrowserTest } from '../support/browser.ts';
-import { consoleSuite, eventually, signInAt } from '../support/console.ts';
+import { describeInBrowser, type BrowserTest } from '../support/browser.ts';
+import { chooseOption, consoleSuite, eventually, signInAt } from '../support/console.ts';
 import { http, loginOver } from '../support/process.ts';
 import { DEMO_PASSWORD } from '../support/kefu.ts';
 import { Peer } from '../support/socket.ts';
@@ -19,13 +19,12 @@ import { Peer } from '../support/socket.ts';
  * demo). Customers chat over the widget's own protocol (/api/chat/ws, docs/chat-widget.md); the
  * volume test seeds 10 000 conversations with SQL into the data directory before the server starts.
  */
-if (noBrowser) console.warn(`test/e2e/workspace.test.ts: ${noBrowser}`);
 
 const VOLUME = 10_000;
 /** Small, so the too-large upload is quick to make. */
 const ATTACHMENT_MAX = 200_000;
 
-describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
+describeInBrowser('agent workspace in Chromium', () => {
   /** The oldest of the seeded conversations: the last row of engineer1's list. */
   let oldestSeeded = '';
   const kefu = consoleSuite({ KEFU_ATTACHMENT_MAX_BYTES: String(ATTACHMENT_MAX) }, { beforeStart: seedVolume });
@@ -180,8 +179,7 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       await page.getByTestId('more-actions').click();
       await page.getByRole('menuitem', { name: '转交' }).click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByRole('combobox', { name: '坐席' }).click();
-      await page.locator('.ant-select-dropdown').getByText(target.displayName, { exact: false }).first().click();
+      await chooseOption(page, dialog.getByRole('combobox', { name: '坐席' }), target.displayName);
       // The note is required: the server needs the reason for the next agent.
       await dialog.getByRole('button', { name: /转\s*交/ }).click();
       await eventually(() => dialog.getByText('请填写说明').count()).toBe(1);
@@ -236,8 +234,7 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       const { page } = t;
       await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
       await eventually(() => messageList(page).innerText()).toContain('想办理退货');
-      await page.getByTestId('reply-box').getByRole('combobox', { name: '快捷回复' }).click();
-      await page.locator('.ant-select-dropdown:visible').getByText('问候语').click();
+      await chooseOption(page, page.getByTestId('reply-box').getByRole('combobox', { name: '快捷回复' }), '问候语');
       await eventually(() => replyBox(page).inputValue()).toBe('钱女士您好，请问有什么可以帮您？');
       await replyBox(page).press('Control+Enter');
       await peer.next((f) => f.type === 'message' && f.message.body === '钱女士您好，请问有什么可以帮您？');
@@ -247,8 +244,7 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       await page.getByTestId('resolve').click();
       const intake = page.getByTestId('intake-form');
       await eventually(() => intake.innerText()).toContain('解决前须选择问题类型');
-      await intake.getByRole('combobox', { name: '问题类型' }).click();
-      await page.locator('.ant-select-dropdown:visible').getByText('业务办理').click();
+      await chooseOption(page, intake.getByRole('combobox', { name: '问题类型' }), '业务办理');
       // 业务办理 requires the order number and a description.
       await intake.getByRole('button', { name: '保存问题记录' }).click();
       await eventually(() => intake.innerText()).toContain('请填写订单号');
@@ -399,8 +395,7 @@ describe.skipIf(noBrowser)('agent workspace in Chromium', () => {
       await page.getByRole('menuitem', { name: '升级至高级支持' }).click();
       const dialog = page.getByRole('dialog');
       await eventually(() => dialog.innerText()).toContain('会话升至 2 级支持');
-      await dialog.getByRole('combobox', { name: '升级给' }).click();
-      await page.locator('.ant-select-dropdown:visible').getByText(lead.displayName, { exact: false }).first().click();
+      await chooseOption(page, dialog.getByRole('combobox', { name: '升级给' }), lead.displayName);
       await dialog.getByLabel('说明').fill('主板疑似硬件故障，请高级支持判断');
       await dialog.getByRole('button', { name: /升\s*级/ }).click();
       await eventually(() => page.getByRole('dialog').count()).toBe(0);

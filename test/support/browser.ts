@@ -1,13 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium; a browser is never downloaded (.ci/run installs the package). */
 export const CHROMIUM = '/usr/bin/chromium';
 /** Why the browser tests cannot run here, or null when they can. */
 export const noBrowser: string | null = fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium), so the browser tests are skipped`;
+
+/**
+ * The describe of every browser test file: skipped with a notice where Chromium is missing, and
+ * each test tried once more after a failure. Two busy cores running a server, Chromium and the rest
+ * of the suite make a click occasionally land on a re-rendering widget; a real defect fails both
+ * tries, and a test that needed the second is reported "(retry x1)" (.ci/run lists them).
+ */
+export function describeInBrowser(name: string, body: () => void): void {
+  if (noBrowser) console.warn(`${name}: ${noBrowser}`);
+  describe.skipIf(noBrowser)(name, { retry: 1 }, body);
+}
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/e2e/', import.meta.url));
 

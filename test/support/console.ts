@@ -82,15 +82,19 @@ export async function signInAt(t: BrowserTest, path: string, username: string) {
 /**
  * Picks `option` in an antd Select. On a busy machine the first click can land while the select
  * re-renders (its options reloading) and leave the dropdown shut: open it until the option shows.
+ * `search` is typed into the select after opening it, for selects that search the server as one types.
  */
-export async function chooseOption(page: Page, select: Locator, option: string, { exact = false } = {}) {
+export async function chooseOption(page: Page, select: Locator, option: string, { exact = false, search }: { exact?: boolean; search?: string } = {}) {
   // The whole select, not its (covered) search input, takes the click that opens it.
   const control = select.locator('xpath=ancestor-or-self::*[contains(concat(" ", @class, " "), " ant-select ")][1]');
   const item = exact
     ? page.locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true })
     : page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option });
   await eventually(async () => {
-    if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) await control.click();
+    if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) {
+      await control.click();
+      if (search !== undefined) await select.fill(search);
+    }
     return item.count();
   }).toBeGreaterThan(0);
   await item.first().click();
