@@ -228,6 +228,31 @@ describeInBrowser('knowledge base in Chromium', () => {
     });
   }, 120_000);
 
+  it('K1: a customer answers "这篇文章有帮助吗？" in the help centre, changing their mind once; the article\'s page in the console shows the reading and the answer', async () => {
+    const article: { id: string } = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'article', visibility: 'public', title: '电子发票怎么下载', body: '订单完成后，在订单详情页点击“下载发票”。' });
+    await api('agent1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/submissions`);
+    await api('lead1', 'POST', `/api/knowledge-articles/${article.id}/versions/1/reviews`, { decision: 'approve' });
+    const { number } = await api('agent1', 'GET', `/api/knowledge-articles/${article.id}`);
+
+    await run('K1 help centre feedback', async ({ page }) => {
+      await page.goto(`/help/articles/${number}`);
+      const ask = page.getByRole('group', { name: '这篇文章有帮助吗？' });
+      await eventually(() => ask.isVisible()).toBe(true);
+      await ask.getByRole('button', { name: '没帮助' }).click();
+      await eventually(() => ask.getByRole('status').innerText()).toBe('感谢您的反馈！');
+      await ask.getByRole('button', { name: '有帮助' }).click();
+      await eventually(() => ask.getByRole('button', { name: '有帮助' }).getAttribute('aria-pressed')).toBe('true');
+      expect(await ask.getByRole('button', { name: '没帮助' }).getAttribute('aria-pressed')).toBe('false');
+    });
+
+    await run('K1 readers in the console', async (t) => {
+      const { page } = t;
+      await signInAt(t, `/knowledge?id=${article.id}`, 'agent2');
+      const readers = page.getByTestId('kb-readers');
+      await eventually(() => readers.innerText()).toMatch(/浏览次数\s*1\s*近 30 天 1 次[\s\S]*有帮助\s*1\s*没帮助\s*0\s*有帮助占比\s*100%/);
+    });
+  }, 120_000);
+
   it('K1: the reviewer\'s bell counts a submitted version live, leads to the article to approve it, and the author\'s bell and open article show the publication without a reload', async () => {
     await runMany('K1 notifications', ['author', 'reviewer'] as const, async ({ author, reviewer }) => {
       const bell = (page: Page) => page.getByTestId('notification-bell');

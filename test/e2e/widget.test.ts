@@ -535,6 +535,7 @@ describeInBrowser('chat widget in Chromium', () => {
     const ARTICLE = { title: '会员积分如何兑换优惠券', body: '积分满 100 分即可兑换：\n1. 打开“会员中心”；\n2. 点击“积分兑换”，选择优惠券。' };
     const GUIDE = { name: '积分兑换图解.txt', text: '第一步：登录会员中心。' };
     let guideId = '';
+    let articleId = '';
 
     beforeAll(async () => {
       const draft = await api('agent1', 'POST', '/api/knowledge-articles', { type: 'article', visibility: 'public', ...ARTICLE });
@@ -545,6 +546,7 @@ describeInBrowser('chat widget in Chromium', () => {
       const up = await fetch(`${kefu.server.url}/api/knowledge-articles/${draft.body.id}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${tokens.agent1}` }, body: form });
       expect(up.status).toBe(201);
       guideId = ((await up.json()) as { id: string }).id;
+      articleId = draft.body.id;
       expect((await api('agent1', 'POST', `/api/knowledge-articles/${draft.body.id}/versions/1/submissions`)).status).toBe(201);
       const review = await api('lead1', 'POST', `/api/knowledge-articles/${draft.body.id}/versions/1/reviews`, { decision: 'approve' });
       expect(review.status, JSON.stringify(review.body)).toBe(201);
@@ -570,6 +572,7 @@ describeInBrowser('chat widget in Chromium', () => {
       // Earlier tests' first messages were searched too (and found nothing).
       const searchesBefore = (await report()).widgetSearches;
       const before = await chatIds();
+      const readersBefore = (await api('agent1', 'GET', `/api/knowledge-articles/${articleId}/statistics`)).body;
       await run('widget deflection', async ({ page }) => {
         await openWelcomed(page);
         await send(page, '积分怎么兑换优惠券？');
@@ -591,6 +594,13 @@ describeInBrowser('chat widget in Chromium', () => {
         expect(await (await fetch(`${kefu.server.url}/api/help-attachments/${guideId}`)).text()).toBe(GUIDE.text);
         const back = widget(page).getByRole('button', { name: '返回' });
         expect(await focused(back)).toBe(true);
+        // K1: the visitor says the article helped; its authors see the answer.
+        const ask = widget(page).getByRole('group', { name: '这篇文章有帮助吗？' });
+        await eventually(() => ask.isVisible()).toBe(true);
+        await ask.getByRole('button', { name: '有帮助' }).click();
+        await eventually(() => ask.getByRole('status').innerText()).toBe('感谢您的反馈！');
+        const readers = (await api('agent1', 'GET', `/api/knowledge-articles/${articleId}/statistics`)).body;
+        expect([readers.views - readersBefore.views, readers.helpful - readersBefore.helpful, readers.notHelpful]).toEqual([1, 1, 0]);
         await back.click();
         await card(page).getByRole('button', { name: '问题已解决' }).click();
         await eventually(() => log(page).innerText()).toContain('很高兴问题已解决！');

@@ -12,7 +12,9 @@ form{display:flex;gap:.5rem;margin-top:1rem}input[type=search]{flex:1;font-size:
 button{font-size:1rem;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#0b3d91;color:#fff;cursor:pointer}
 .card{background:#fff;border-radius:8px;padding:1rem 1.4rem;margin-bottom:1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .card h2{margin:.2rem 0;font-size:1.1rem}.card a{color:#0b3d91}.muted{color:#777;font-size:.9rem}
-mark{background:#ffe58f;padding:0 .1rem}.body{white-space:pre-wrap}ul{padding-left:1.2rem}`;
+mark{background:#ffe58f;padding:0 .1rem}.body{white-space:pre-wrap}ul{padding-left:1.2rem}
+.feedback{display:flex;flex-wrap:wrap;align-items:center;gap:.6rem}.feedback[hidden]{display:none}.feedback button{padding:.3rem .9rem;background:#eef1f5;color:#333}
+.feedback button[aria-pressed=true]{background:#0b3d91;color:#fff}.feedback [role=status]{color:#389e0d}`;
 
 function layout(title: string, q: string, content: string): string {
   return `<!doctype html>
@@ -56,9 +58,41 @@ export function homePage(categories: Array<{ id: string | null; name: string; ar
   return layout('首页', '', sections || '<div class="card">暂时还没有公开的帮助文章。</div>');
 }
 
-export function articlePage(a: { number: number; title: string; body: string; publishedAt: string; attachments: Array<{ id: string; fileName: string }> }, timeZone: string): string {
+export function articlePage(a: { id: string; number: number; title: string; body: string; publishedAt: string; attachments: Array<{ id: string; fileName: string }> }, timeZone: string): string {
   const date = new Intl.DateTimeFormat('zh-CN', { timeZone, dateStyle: 'long' }).format(new Date(a.publishedAt));
-  return layout(a.title, '', `<article class="card"><h1 style="font-size:1.4rem">${escapeHtml(a.title)}</h1><p class="muted">KB-${a.number} · 更新于 ${date}</p><div class="body">${escapeHtml(a.body)}</div>${files(a.attachments)}</article><p><a href="/help">← 返回帮助中心</a></p>`);
+  return layout(
+    a.title,
+    '',
+    `<article class="card"><h1 style="font-size:1.4rem">${escapeHtml(a.title)}</h1><p class="muted">KB-${a.number} · 更新于 ${date}</p><div class="body">${escapeHtml(a.body)}</div>${files(a.attachments)}</article>${feedback(a.id)}<p><a href="/help">← 返回帮助中心</a></p>`,
+  );
+}
+
+/**
+ * "这篇文章有帮助吗？": the page's script counts the reading through the public API (so crawlers that
+ * run no script are not counted) and shows the question once it has the reading to answer for.
+ */
+function feedback(articleId: string): string {
+  return `<div class="card feedback" id="feedback" role="group" aria-label="这篇文章有帮助吗？" hidden><span>这篇文章有帮助吗？</span>
+<button type="button" data-helpful="true" aria-pressed="false">有帮助</button><button type="button" data-helpful="false" aria-pressed="false">没帮助</button><span role="status"></span></div>
+<script>(function () {
+  var base = '/api/help-articles/' + ${JSON.stringify(articleId)};
+  var box = document.getElementById('feedback'), status = box.querySelector('[role=status]'), buttons = box.querySelectorAll('button');
+  function post(path, body) {
+    return fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(function (r) { if (!r.ok) throw r.status; return r.json(); });
+  }
+  post('/views', {}).then(function (view) {
+    box.hidden = false;
+    buttons.forEach(function (b) {
+      b.onclick = function () {
+        var helpful = b.getAttribute('data-helpful') === 'true';
+        post('/views/' + view.id + '/feedback', { helpful: helpful }).then(function () {
+          buttons.forEach(function (o) { o.setAttribute('aria-pressed', String(o === b)); });
+          status.textContent = '感谢您的反馈！';
+        }, function () { status.textContent = '提交失败，请稍后再试。'; });
+      };
+    });
+  }, function () {});
+})();</script>`;
 }
 
 function files(list: Array<{ id: string; fileName: string }>): string {

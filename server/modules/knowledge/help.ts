@@ -4,7 +4,7 @@ import { newId } from '../../db/columns.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { visitorConversationStarts } from '../conversations/record.ts';
 import { listArticleAttachments } from './attachments.ts';
-import { KnowledgeError } from './service.ts';
+import { KnowledgeError, findArticle } from './service.ts';
 import { kbArticleVersions, kbArticles, kbArticleViews, kbCategories, kbSearches } from './schema.ts';
 import { searchArticles } from './search.ts';
 import type { ArticleRow } from './views.ts';
@@ -65,6 +65,35 @@ export async function recordView(ctx: Ctx, articleId: string, input: { searchId?
     resolved: input.resolved ?? false,
   });
   return { id };
+}
+
+/** The reader's answer to "这篇文章有帮助吗？" for the reading they opened; a later answer replaces an earlier one. */
+export async function recordFeedback(ctx: Ctx, articleId: string, viewId: string, helpful: boolean) {
+  const [row] = await ctx.db
+    .update(kbArticleViews)
+    .set({ helpful })
+    .where(and(eq(kbArticleViews.id, viewId), eq(kbArticleViews.articleId, articleId)))
+    .returning({ id: kbArticleViews.id });
+  if (!row) throw KnowledgeError('view_not_found');
+  return { viewId, helpful };
+}
+
+/** What an article's authors and reviewers learn from its customer readers: readings, votes and chat visitors it answered. */
+export async function readerStatistics(ctx: Ctx, articleId: string, days: number) {
+  await findArticle(ctx.db, articleId);
+  const since = new Date(ctx.clock.now().getTime() - days * 24 * 3600_000);
+  const [row] = await ctx.db
+    .select({
+      views: sql<number>`count(*)::int`,
+      recentViews: sql<number>`(count(*) filter (where ${kbArticleViews.at} >= ${since}))::int`,
+      helpful: sql<number>`(count(*) filter (where ${kbArticleViews.helpful}))::int`,
+      notHelpful: sql<number>`(count(*) filter (where not ${kbArticleViews.helpful}))::int`,
+      solvedInChat: sql<number>`(count(*) filter (where ${kbArticleViews.resolved}))::int`,
+    })
+    .from(kbArticleViews)
+    .where(eq(kbArticleViews.articleId, articleId));
+  const votes = row!.helpful + row!.notHelpful;
+  return { ...row!, days, helpfulRate: votes > 0 ? row!.helpful / votes : null };
 }
 
 /**

@@ -3,7 +3,7 @@ import { and, asc, eq, like, sql } from 'drizzle-orm';
 import { query } from '../../db/client.ts';
 import { events } from '../../platform/events/schema.ts';
 import { expectError } from '../../../test/support/errors.ts';
-import { createHarness, type Harness } from '../../../test/support/kefu.ts';
+import { DEMO_PASSWORD, createHarness, type Harness } from '../../../test/support/kefu.ts';
 import { snapshotTables } from '../../../test/support/process.ts';
 import { scheduleReindex } from './reindex.ts';
 
@@ -441,6 +441,39 @@ describe('issue 6 §4 the public help centre and deflection', () => {
     h.clock.advance(30 * 60_000);
     expect(await report()).toMatchObject({ deflected: 2, askedAfterReading: 1, pending: 0 });
     expectError(await h.api('GET', `/api/knowledge-deflections?from=${from}&to=${from}`, { as: 'agent1' }), 403, 'auth.forbidden');
+  });
+
+  it('K1: readers answer "这篇文章有帮助吗？" for their own reading, may change the answer, and the article\'s staff see readings, votes and chat visitors it solved', async () => {
+    const article = await published({ title: '如何开具发票', body: '在订单详情页申请电子发票。', visibility: 'public' });
+    const other = await published({ title: '如何修改地址', body: '发货前可在订单中修改地址。', visibility: 'public' });
+    const read = async (body: object = {}) => (await h.api('POST', `/api/help-articles/${article}/views`, { body })).body.id as string;
+    const vote = (viewId: string, helpful: unknown, articleId = article) => h.api('POST', `/api/help-articles/${articleId}/views/${viewId}/feedback`, { body: { helpful } });
+
+    const [first, second, third] = [await read(), await read(), await read({ resolved: true })];
+    h.clock.advance(40 * 24 * 3600_000);
+    const recent = await read();
+    expect((await vote(first, true)).body).toEqual({ viewId: first, helpful: true });
+    expect((await vote(second, true)).status).toBe(200);
+    // Changing one's mind replaces the answer instead of counting twice.
+    expect((await vote(second, false)).status).toBe(200);
+    expect((await vote(recent, true)).headers['access-control-allow-origin']).toBe('*');
+
+    // A reading of another article, one that does not exist and a vote that is not yes or no change nothing.
+    const views = async () => (await snapshotTables(h.db.database.db)).kb_article_views;
+    const before = await views();
+    expectError(await vote(first, false, other), 404, 'knowledge.view_not_found');
+    expectError(await vote('00000000-0000-4000-8000-000000000000', false), 404, 'knowledge.view_not_found');
+    expect(expectError(await vote(third, 'maybe'), 400).field).toBe('helpful');
+    expect(await views()).toEqual(before);
+
+    // 40 days on, the sessions signed in before have expired: sign in afresh.
+    const login = async (username: string) => (await h.api('POST', '/api/auth/login', { body: { username, password: DEMO_PASSWORD } })).body.token as string;
+    const statistics = async (articleId: string, as = 'agent1', query = '') => h.api('GET', `/api/knowledge-articles/${articleId}/statistics${query}`, { token: await login(as) });
+    expect((await statistics(article)).body).toEqual({ views: 4, recentViews: 1, days: 30, helpful: 2, notHelpful: 1, helpfulRate: 2 / 3, solvedInChat: 1 });
+    expect((await statistics(article, 'agent1', '?days=60')).body.recentViews).toBe(4);
+    expect((await statistics(other)).body).toMatchObject({ views: 0, helpfulRate: null });
+    expectError(await statistics('00000000-0000-4000-8000-000000000000'), 404, 'knowledge.article_not_found');
+    expectError(await statistics(article, 'partner1'), 403, 'auth.forbidden');
   });
 });
 

@@ -9,7 +9,7 @@ import { answerAnyOrigin } from '../../platform/http/cors.ts';
 import { VISITOR_HEADER } from '../channels/chat/routes.ts';
 import { visitorIdOf } from '../channels/chat/service.ts';
 import { currentPolicy } from '../policy/service.ts';
-import { deflections, getPublicArticle, listPublicArticles, listPublicCategories, recordView, searchPublic } from './help.ts';
+import { deflections, getPublicArticle, listPublicArticles, listPublicCategories, readerStatistics, recordFeedback, recordView, searchPublic } from './help.ts';
 import { articlePage, homePage, notFoundPage, searchPage } from './help-page.ts';
 import type { App } from '../../platform/http/app-types.ts';
 import { DEFAULT_LIMIT, MAX_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, isPositiveInt, toPage } from '../../platform/http/pagination.ts';
@@ -29,6 +29,7 @@ import {
   PublicArticleSummaryView,
   PublicArticleView,
   PublicSearchResultView,
+  ReaderStatisticsView,
   SearchResultView,
   SuggestionsView,
   VersionSummaryView,
@@ -195,6 +196,20 @@ export function knowledgeRoutes(app: App, deps: { files: FileStore }): void {
       schema: { tags, summary: '修改文章类型、可见范围（内部/公开）、分类、问题类型', description: '立即生效（公开范围影响帮助中心），因此只有审核人可以修改。', params: IdParams, body: UpdateArticle, response: { 200: ArticleDetailView } },
     },
     async (req) => knowledge.updateArticle(req.ctx, req.params.id, req.body),
+  );
+  app.get(
+    '/api/knowledge-articles/:id/statistics',
+    {
+      config: { access: 'knowledge.read' },
+      schema: {
+        tags,
+        summary: '读者反馈：客户打开次数、“有帮助/没帮助”的回答、聊天窗口中读后已解决的次数',
+        params: IdParams,
+        querystring: Query({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: '近期的天数，默认 30' })) }),
+        response: { 200: ReaderStatisticsView },
+      },
+    },
+    async (req) => readerStatistics(req.ctx, req.params.id, req.query.days ?? 30),
   );
   app.post(
     '/api/knowledge-articles/:id/archivals',
@@ -401,6 +416,7 @@ function helpRoutes(app: App, files: FileStore): void {
     const preflight = { config: { access: 'public' as const }, schema: { tags: helpTags, summary: 'CORS 预检（浏览器自动发送）' } };
     scope.options('/api/help-searches', preflight, async (_req, reply) => reply.status(204).send());
     scope.options('/api/help-articles/:id/views', preflight, async (_req, reply) => reply.status(204).send());
+    scope.options('/api/help-articles/:id/views/:viewId/feedback', preflight, async (_req, reply) => reply.status(204).send());
     scope.get(
       '/api/help-articles/:id',
       { config: { access: 'public' }, schema: { tags: helpTags, summary: '一篇公开的帮助文章（内部文章为 404）', params: IdParams, response: { 200: PublicArticleView } } },
@@ -446,6 +462,20 @@ function helpRoutes(app: App, files: FileStore): void {
         },
       },
       async (req, reply) => reply.status(201).send(await recordView(req.ctx, req.params.id, { ...req.body, visitorId: visitorOfRequest(req) })),
+    );
+    scope.post(
+      '/api/help-articles/:id/views/:viewId/feedback',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: helpTags,
+          summary: '读者对“这篇文章有帮助吗？”的回答，针对记录浏览时得到的那次阅读；再次回答覆盖上一次',
+          params: Body({ id: Uuid, viewId: Uuid }),
+          body: Body({ helpful: Type.Boolean() }),
+          response: { 200: Type.Object({ viewId: Uuid, helpful: Type.Boolean() }) },
+        },
+      },
+      async (req) => recordFeedback(req.ctx, req.params.id, req.params.viewId, req.body.helpful),
     );
   });
 

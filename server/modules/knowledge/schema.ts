@@ -126,7 +126,7 @@ export const kbSearches = pgTable(
   (t) => [index('kb_searches_gaps_idx').on(t.at).where(sql`results = 0`)],
 );
 
-/** K2/issue 6 §4: a customer opened a public article (help centre or chat widget); `resolved` when they said it answered them. */
+/** K2/issue 6 §4: a customer opened a public article (help centre or chat widget); `resolved` when they said it answered them in the chat widget. */
 export const kbArticleViews = pgTable(
   'kb_article_views',
   {
@@ -137,6 +137,8 @@ export const kbArticleViews = pgTable(
     visitorId: text(),
     searchId: uuid(),
     resolved: boolean().notNull().default(false),
+    /** The reader's answer to "这篇文章有帮助吗？"; null until they give one (they may change it). */
+    helpful: boolean(),
   },
   (t) => [index('kb_article_views_at_idx').on(t.at), index('kb_article_views_article_idx').on(t.articleId)],
 );

@@ -37,6 +37,7 @@ export const KnowledgeError = defineErrors('knowledge', {
   comment_required: [400, { 'zh-CN': '驳回时请填写意见，让作者知道要改什么', 'zh-TW': '駁回時請填寫意見，讓作者知道要改什麼', en: 'A rejection needs a comment telling the author what to change' }],
   own_version: [403, { 'zh-CN': '不能审核自己编写的版本', 'zh-TW': '不能審核自己編寫的版本', en: 'You cannot review a version you wrote' }],
   conversation_not_solved: [409, { 'zh-CN': '会话尚未解决，不能生成案例', 'zh-TW': '會話尚未解決，不能產生案例', en: 'Only a solved conversation can become a case article' }],
+  view_not_found: [404, { 'zh-CN': '没有这次阅读记录', 'zh-TW': '沒有這次閱讀記錄', en: 'No such reading of this article' }],
   attachment_not_found: [404, { 'zh-CN': '附件不存在', 'zh-TW': '附件不存在', en: 'Attachment not found' }],
   files_for_reviewers: [403, { 'zh-CN': '文章发布后，只有审核人可以增删附件', 'zh-TW': '文章發佈後，只有審核人可以增刪附件', en: 'Once an article is published, only reviewers add or remove its files' }],
   archived: [409, { 'zh-CN': '文章已归档，只读', 'zh-TW': '文章已歸檔，唯讀', en: 'The article is archived and read-only' }],
@@ -156,7 +157,7 @@ export interface ArticleInput {
   note?: string | null;
 }
 
-async function findArticle(db: Executor, id: string): Promise<ArticleRow> {
+export async function findArticle(db: Executor, id: string): Promise<ArticleRow> {
   const [row] = await db.select().from(kbArticles).where(eq(kbArticles.id, id)).limit(1);
   if (!row) throw KnowledgeError('article_not_found');
   return row;

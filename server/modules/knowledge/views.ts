@@ -147,6 +147,19 @@ export const DeflectionView = Type.Object(
   { title: 'KnowledgeDeflection' },
 );
 
+export const ReaderStatisticsView = Type.Object(
+  {
+    views: Type.Integer({ description: '客户打开文章的次数（帮助中心与聊天窗口）' }),
+    recentViews: Type.Integer({ description: '最近 days 天内的打开次数' }),
+    days: Type.Integer(),
+    helpful: Type.Integer({ description: '回答“有帮助”的次数' }),
+    notHelpful: Type.Integer({ description: '回答“没帮助”的次数' }),
+    helpfulRate: Nullable(Type.Number({ description: 'helpful / (helpful + notHelpful)；没有人回答时为 null' })),
+    solvedInChat: Type.Integer({ description: '聊天窗口中读后点“问题已解决”的次数' }),
+  },
+  { title: 'KnowledgeReaderStatistics' },
+);
+
 export const GapView = Type.Object(
   {
     terms: Type.String({ description: '分词后的查询，措辞相近的搜索合并为一个缺口' }),

@@ -42,6 +42,7 @@
       uploading: '正在上传 {name}…', uploadFailed: '上传失败', uploadFailedWhy: '附件上传失败：{reason}', attachmentBody: '[附件] {name}',
       suggest: '这些文章也许能帮到您', needAgent: '仍需人工客服', selfSolved: '问题已解决', selfSolvedThanks: '很高兴问题已解决！如还有其他问题，随时发送消息即可。',
       articleFailed: '文章打开失败，请稍后再试', articleFiles: '附件',
+      helpfulAsk: '这篇文章有帮助吗？', helpfulYes: '有帮助', helpfulNo: '没帮助', helpfulThanks: '感谢您的反馈！', helpfulFailed: '提交失败，请稍后再试',
     },
     'zh-TW': {
       title: '線上客服', log: '聊天記錄', placeholder: '請輸入您的問題，Enter 傳送，Shift+Enter 換行', message: '輸入訊息',
@@ -66,6 +67,7 @@
       uploading: '正在上傳 {name}…', uploadFailed: '上傳失敗', uploadFailedWhy: '附件上傳失敗：{reason}', attachmentBody: '[附件] {name}',
       suggest: '這些文章也許能幫到您', needAgent: '仍需真人客服', selfSolved: '問題已解決', selfSolvedThanks: '很高興問題已解決！如還有其他問題，隨時傳送訊息即可。',
       articleFailed: '文章開啟失敗，請稍後再試', articleFiles: '附件',
+      helpfulAsk: '這篇文章有幫助嗎？', helpfulYes: '有幫助', helpfulNo: '沒幫助', helpfulThanks: '感謝您的回饋！', helpfulFailed: '提交失敗，請稍後再試',
     },
     en: {
       title: 'Chat with us', log: 'Chat messages', placeholder: 'Type your question; Enter sends, Shift+Enter starts a new line', message: 'Message',
@@ -90,6 +92,7 @@
       uploading: 'Uploading {name}…', uploadFailed: 'Upload failed', uploadFailedWhy: 'The file could not be sent: {reason}', attachmentBody: '[File] {name}',
       suggest: 'These articles may help', needAgent: 'I still need an agent', selfSolved: 'My problem is solved', selfSolvedThanks: 'Glad your problem is solved! Send a message any time if you need more help.',
       articleFailed: 'The article could not be opened; please try again later', articleFiles: 'Attachments',
+      helpfulAsk: 'Was this article helpful?', helpfulYes: 'Yes', helpfulNo: 'No', helpfulThanks: 'Thanks for your feedback!', helpfulFailed: 'Could not send; please try again later',
     },
   };
 
@@ -219,7 +222,8 @@
     '.kf-card .kf-actions{margin-top:8px}.kf-card .kf-actions button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:6px 10px;cursor:pointer;font-size:13px}' +
     '.kf-card .kf-actions button.kf-plain{background:#eef1f5;color:#333}mark{background:#fff1a8;color:inherit}' +
     '.kf-files{margin-top:12px}.kf-files a{display:block;padding:3px 0;color:#1f6feb;word-break:break-all}' +
-    '.kf-article{white-space:pre-wrap;word-break:break-word;line-height:1.6;margin-top:8px}.kf-form h3{margin:12px 0 0;font-size:16px}';
+    '.kf-article{white-space:pre-wrap;word-break:break-word;line-height:1.6;margin-top:8px}.kf-form h3{margin:12px 0 0;font-size:16px}' +
+    '.kf-helpful{margin-top:14px;display:flex;flex-wrap:wrap;align-items:center;gap:8px}.kf-form .kf-helpful button[aria-pressed="true"]{background:#1f6feb;color:#fff}.kf-helpful-status{color:#389e0d}';
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -605,13 +609,48 @@
     return el('div', { class: 'kf-row' }, [card]);
   }
 
-  /** Counts the reading (and a "solved") for the visitor's deflection; a lost count is not worth troubling the visitor. */
+  function postJson(path, body) {
+    var headers = visitorHeaders();
+    headers['Content-Type'] = 'application/json';
+    return fetch(server + path, { method: 'POST', headers: headers, body: JSON.stringify(body) }).then(function (res) {
+      if (!res.ok) throw new Error(String(res.status));
+      return res.json();
+    });
+  }
+
+  /**
+   * Counts the reading (and a "solved") for the visitor's deflection; answers the reading's id, or
+   * null when it was not counted: a lost count is not worth troubling the visitor.
+   */
   function recordView(articleId, searchId, resolved) {
     var body = { resolved: resolved };
     if (searchId) body.searchId = searchId;
-    var headers = visitorHeaders();
-    headers['Content-Type'] = 'application/json';
-    fetch(server + '/api/help-articles/' + encodeURIComponent(articleId) + '/views', { method: 'POST', headers: headers, body: JSON.stringify(body) }).catch(function () {});
+    return postJson('/api/help-articles/' + encodeURIComponent(articleId) + '/views', body).then(function (v) { return v.id; }, function () { return null; });
+  }
+
+  /** "这篇文章有帮助吗？" under an article whose reading was counted; the visitor may change their answer. */
+  function helpfulBox(articleId, viewIdPromise) {
+    var status = el('span', { role: 'status', class: 'kf-helpful-status' });
+    var box = el('div', { class: 'kf-helpful', role: 'group', 'aria-label': t('helpfulAsk') }, [el('span', { text: t('helpfulAsk') })]);
+    box.style.display = 'none';
+    var buttons = [[true, t('helpfulYes')], [false, t('helpfulNo')]].map(function (o) {
+      return el('button', { type: 'button', class: 'kf-plain', text: o[1], 'aria-pressed': 'false', onclick: function () { answer(o[0]); } });
+    });
+    var viewId = null;
+    function answer(helpful) {
+      postJson('/api/help-articles/' + encodeURIComponent(articleId) + '/views/' + encodeURIComponent(viewId) + '/feedback', { helpful: helpful }).then(function () {
+        buttons[0].setAttribute('aria-pressed', String(helpful));
+        buttons[1].setAttribute('aria-pressed', String(!helpful));
+        status.textContent = t('helpfulThanks');
+      }, function () { status.textContent = t('helpfulFailed'); });
+    }
+    buttons.forEach(function (b) { box.appendChild(b); });
+    box.appendChild(status);
+    viewIdPromise.then(function (id) {
+      viewId = id;
+      if (id) box.style.display = '';
+    });
+    return box;
   }
 
   function openArticle(held, id) {
@@ -623,8 +662,8 @@
       .then(function (a) {
         held.opened = id;
         if (state.held === held) save('held', held);
-        recordView(id, held.search.searchId, false);
-        showForm([el('button', { type: 'button', class: 'kf-plain', text: t('back'), onclick: showChat }), el('h3', { text: a.title }), el('div', { class: 'kf-article', text: a.body }), articleFiles(a.attachments)]);
+        var viewed = recordView(id, held.search.searchId, false);
+        showForm([el('button', { type: 'button', class: 'kf-plain', text: t('back'), onclick: showChat }), el('h3', { text: a.title }), el('div', { class: 'kf-article', text: a.body }), articleFiles(a.attachments), helpfulBox(id, viewed)]);
       })
       .catch(function () { flash(t('articleFailed')); });
   }

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { Alert, App, Button, Card, Descriptions, Modal, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Modal, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
@@ -142,6 +142,7 @@ export function ArticlePage({ id, categories, problemTypes, onBack }: { id: stri
         <Alert type="info" showIcon title={t('knowledge.notPublished')} />
       )}
       <ArticleAttachments article={a} onChanged={changed} />
+      {a.visibility === 'public' && a.published && <ReaderFeedback id={id} />}
 
       <Typography.Title level={3}>{t('knowledge.history')}</Typography.Title>
       {history.error && <LoadError error={history.error} onRetry={() => void history.reload()} />}
@@ -235,6 +236,26 @@ export function ArticlePage({ id, categories, problemTypes, onBack }: { id: stri
         />
       )}
     </Space>
+  );
+}
+
+/** What customers made of a public article: how often it was read, their "有帮助/没帮助" answers, chat visitors it solved. */
+function ReaderFeedback({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const { data, error, reload } = useLoad(useCallback((signal: AbortSignal) => api.get('/api/knowledge-articles/{id}/statistics', { path: { id }, signal }), [id]));
+  return (
+    <Card size="small" data-testid="kb-readers" title={t('knowledge.readers')} extra={<Typography.Text type="secondary">{t('knowledge.readersNote')}</Typography.Text>}>
+      {error && <LoadError error={error} onRetry={reload} />}
+      {data && (
+        <Space wrap size="large">
+          <Statistic title={t('knowledge.readerViews')} value={data.views} suffix={<Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('knowledge.readerRecent', { days: data.days, count: data.recentViews })}</Typography.Text>} />
+          <Statistic title={t('knowledge.readerHelpful')} value={data.helpful} />
+          <Statistic title={t('knowledge.readerNotHelpful')} value={data.notHelpful} />
+          <Statistic title={t('knowledge.readerHelpfulRate')} value={data.helpfulRate === null ? '—' : `${Math.round(data.helpfulRate * 100)}%`} />
+          <Statistic title={t('knowledge.readerSolvedInChat')} value={data.solvedInChat} />
+        </Space>
+      )}
+    </Card>
   );
 }
 

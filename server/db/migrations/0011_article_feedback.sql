@@ -1,0 +1,1 @@
+ALTER TABLE "kb_article_views" ADD COLUMN "helpful" boolean;
