@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describeInBrowser } from '../support/browser.ts';
 import { consoleSuite, eventually, navItems, signInAt } from '../support/console.ts';
 
-/** Issue 5 §3 / CH8: the screen where supervisors keep the shared canned replies, in Chromium against a real `kefu start`. */
+/** Issue 5 §3 / CH8: the screen where supervisors keep the shared canned replies and everyone their own, in Chromium against a real `kefu start`. */
 
 describeInBrowser('canned replies in Chromium', () => {
   const { run, api } = consoleSuite();
@@ -84,13 +84,35 @@ describeInBrowser('canned replies in Chromium', () => {
     expect(left.map((r) => r.title)).not.toContain('节假日安排');
   }, 120_000);
 
-  it('CH8 / O2: an agent, who may not keep the shared replies, has no such screen', async () => {
+  it('CH8 / O2: an agent keeps their own replies on the screen and reads the shared ones without changing them; nobody else sees theirs', async () => {
+    await api('lead1', 'POST', '/api/canned-replies', { scope: 'shared', title: '发票开具说明', body: '电子发票将在订单完成后发送到您的邮箱。' });
     await run('CH8 agent', async (t) => {
       const { page } = t;
       await signInAt(t, '/canned', 'agent1');
-      await eventually(() => page.getByText('页面不存在').count()).toBe(1);
-      expect(await navItems(page)).not.toContain('快捷回复');
-      expect(await page.getByRole('button', { name: '新建快捷回复' }).count()).toBe(0);
+      await eventually(() => rowOf(page, '发票开具说明').count()).toBe(1);
+      expect(await navItems(page)).toContain('快捷回复');
+      expect(await rowOf(page, '发票开具说明').getByRole('button').count()).toBe(0);
+
+      await page.getByRole('button', { name: '新建快捷回复' }).click();
+      // Only a personal reply can be made here: no choice of scope.
+      await eventually(() => dialog(page).getByLabel('标题').count()).toBe(1);
+      expect(await dialog(page).getByRole('radio').count()).toBe(0);
+      await page.getByLabel('标题').fill('我的结束语');
+      await page.getByLabel('快捷键').fill('bye');
+      await page.getByLabel('内容').fill('感谢您的耐心，{customer.name}，祝您生活愉快！');
+      await save(page).click();
+      const mine = rowOf(page, '我的结束语');
+      await eventually(() => mine.innerText()).toMatch(/我的结束语[\s\S]*\/bye[\s\S]*我的话术/);
+
+      await mine.getByRole('button', { name: /编\s*辑/ }).click();
+      await eventually(() => page.getByLabel('标题').inputValue()).toBe('我的结束语');
+      await page.getByLabel('内容').fill('感谢您的耐心，祝您生活愉快！');
+      await save(page).click();
+      await eventually(() => mine.innerText()).toContain('感谢您的耐心，祝您生活愉快！');
     });
-  }, 60_000);
+    const titles = async (as: string) => ((await api(as, 'GET', '/api/canned-replies')) as Array<{ title: string }>).map((r) => r.title);
+    expect(await titles('agent1')).toContain('我的结束语');
+    expect(await titles('agent2')).not.toContain('我的结束语');
+    expect(await titles('lead1')).not.toContain('我的结束语');
+  }, 120_000);
 });

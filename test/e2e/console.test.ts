@@ -33,7 +33,7 @@ describeInBrowser('web console in Chromium', () => {
    * in table order: an agent reads conversations, the knowledge base, customers, complaints (and approves their department's
    * steps, CP3) and their own KPIs; an admin holds every permission.
    */
-  const AGENT_NAV = ['工作台', '会话接待', '知识库', '客户档案', '投诉处理', '投诉审核', '指标报表'];
+  const AGENT_NAV = ['工作台', '会话接待', '知识库', '客户档案', '投诉处理', '投诉审核', '快捷回复', '指标报表'];
   const ADMIN_NAV = ['工作台', '会话接待', '知识库', '客户档案', '组织架构', 'API 令牌', '制度管理', '审计日志', 'Webhook', '实时看板', '投诉处理', '投诉审核', '快捷回复', '指标报表'];
   const ADMIN_NAV_EN = ['Home', 'Workspace', 'Knowledge base', 'Customers', 'Organisation', 'API tokens', 'Policy', 'Audit log', 'Webhooks', 'Wallboard', 'Complaints', 'Complaint approvals', 'Canned replies', 'KPI reports'];
 

@@ -42,8 +42,8 @@ export const SCREENS: readonly Screen[] = [
   { path: '/wallboard', label: 'wallboard', icon: DashboardOutlined, access: 'agents.status.manage', page: lazy(() => import('./pages/supervisor/Wallboard.tsx')) },
   { path: '/complaints', label: 'complaints', icon: WarningOutlined, access: 'complaints.read', page: lazy(() => import('./pages/complaints/Complaints.tsx')) },
   { path: '/complaint-approvals', label: 'complaintApprovals', icon: SafetyCertificateOutlined, access: 'complaints.approve', page: lazy(() => import('./pages/complaints/Approvals.tsx')) },
-  // CH8: keeping the shared canned replies needs canned_replies.manage_shared; agents pick replies (and keep their own) in the workspace.
-  { path: '/canned', label: 'canned', icon: ThunderboltOutlined, access: 'canned_replies.manage_shared', page: lazy(() => import('./pages/canned/CannedReplies.tsx')) },
+  // CH8: everyone who answers keeps their own canned replies here; the shared ones are kept by holders of canned_replies.manage_shared.
+  { path: '/canned', label: 'canned', icon: ThunderboltOutlined, access: 'conversations.read', page: lazy(() => import('./pages/canned/CannedReplies.tsx')) },
   { path: '/kpi', label: 'kpi', icon: FundOutlined, access: 'kpi.read', page: lazy(() => import('./pages/kpi/Kpi.tsx')) },
 ];
 

@@ -819,6 +819,7 @@ export const en: Catalogue = {
   },
   canned: {
     intro: 'Agents pick a canned reply in the reply box or type /shortcut; variables are filled from the conversation. Shared replies are for everyone; “my replies” only for yourself.',
+    introAgent: 'Pick a canned reply in the reply box or type /shortcut; variables are filled from the conversation. Supervisors keep the shared replies; what you create here are “my replies”, seen only by you.',
     create: 'New canned reply',
     edit: 'Edit canned reply',
     search: 'Search',

@@ -45,7 +45,7 @@ function usePreview(body: string): { text: string; unknown: string[] } {
 }
 
 /** The fields of one canned reply, the variables it may use (inserted at the caret) and a preview. */
-export function CannedForm({ form, creating, initialValues, onFinish }: { form: FormInstance<CannedValues>; creating: boolean; initialValues: Partial<CannedValues>; onFinish: (v: CannedValues) => void }) {
+export function CannedForm({ form, choosesScope, initialValues, onFinish }: { form: FormInstance<CannedValues>; choosesScope: boolean; initialValues: Partial<CannedValues>; onFinish: (v: CannedValues) => void }) {
   const { t } = useTranslation();
   const body = (Form.useWatch('body', form) as string | undefined) ?? '';
   const preview = usePreview(body);
@@ -66,7 +66,7 @@ export function CannedForm({ form, creating, initialValues, onFinish }: { form: 
 
   return (
     <Form<CannedValues> form={form} layout="vertical" name="canned" preserve={false} initialValues={initialValues} onFinish={onFinish}>
-      {creating && (
+      {choosesScope && (
         <Form.Item label={t('canned.scope')} name="scope" extra={t('canned.scopeHint')}>
           <Radio.Group options={(['shared', 'personal'] as const).map((s) => ({ value: s, label: t(`canned.scopes.${s}`) }))} />
         </Form.Item>

@@ -4,6 +4,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { api, type Reply } from '../../api/client.ts';
 import { LoadError, useLoad } from '../../api/useLoad.tsx';
+import { allows, useMe } from '../../auth/session.tsx';
 import { formatDateTime } from '../../i18n/index.ts';
 import { EditDelete, useEditor } from '../org/editor.tsx';
 import { textOrNull } from '../complaints/forms.ts';
@@ -14,11 +15,14 @@ type Scope = Canned['scope'];
 const FIELDS = ['scope', 'title', 'body', 'category', 'shortcut'];
 
 /**
- * CH8: the shared canned replies (标准话术) every agent inserts in the workspace, and the signed-in
- * user's own, kept by supervisors, trainers and managers: search, filter, create, edit, delete.
+ * CH8: the shared canned replies (标准话术) every agent inserts in the workspace, kept by supervisors,
+ * trainers and managers, and the signed-in user's own: search, filter, create, edit, delete. Agents
+ * read the shared ones and keep only their own.
  */
 export default function CannedReplies() {
   const { t } = useTranslation();
+  const keepsShared = allows(useMe(), 'canned_replies.manage_shared');
+  const mayEdit = (r: Canned) => r.scope === 'personal' || keepsShared;
   const [q, setQ] = useState('');
   const [scope, setScope] = useState<Scope | 'all'>('all');
   const [category, setCategory] = useState<string | null>(null);
@@ -36,7 +40,7 @@ export default function CannedReplies() {
     fields: FIELDS,
     save: (editing, v) => {
       const body = { title: v.title.trim(), body: v.body.trim(), category: textOrNull(v.category), shortcut: textOrNull(v.shortcut) };
-      return editing === 'new' ? api.post('/api/canned-replies', { body: { ...body, scope: v.scope ?? 'shared' } }) : api.patch('/api/canned-replies/{id}', { path: { id: editing.id }, body });
+      return editing === 'new' ? api.post('/api/canned-replies', { body: { ...body, scope: keepsShared ? (v.scope ?? 'shared') : 'personal' } }) : api.patch('/api/canned-replies/{id}', { path: { id: editing.id }, body });
     },
     remove: (r) => api.delete('/api/canned-replies/{id}', { path: { id: r.id } }),
     onChanged: reload,
@@ -53,7 +57,7 @@ export default function CannedReplies() {
         </Button>
       </Space>
       <Typography.Paragraph type="secondary" style={{ margin: 0 }}>
-        {t('canned.intro')}
+        {t(keepsShared ? 'canned.intro' : 'canned.introAgent')}
       </Typography.Paragraph>
       {/* Filters, not a record: no field names, so each label points at its control by id. */}
       <Form layout="inline" style={{ rowGap: 8 }}>
@@ -86,15 +90,15 @@ export default function CannedReplies() {
           {
             title: t('canned.actions'),
             key: 'actions',
-            render: (_, r) => <EditDelete confirm={t('canned.deleteConfirm', { title: r.title })} onEdit={() => setEditing(r)} onDelete={() => remove(r)} />,
+            render: (_, r) => mayEdit(r) && <EditDelete confirm={t('canned.deleteConfirm', { title: r.title })} onEdit={() => setEditing(r)} onDelete={() => remove(r)} />,
           },
         ]}
       />
       <Modal title={t(editing === 'new' ? 'canned.create' : 'canned.edit')} open={editing !== null} onCancel={() => setEditing(null)} onOk={() => form.submit()} okText={t('org.save')} width={640} destroyOnHidden>
         <CannedForm
           form={form}
-          creating={editing === 'new'}
-          initialValues={editing && editing !== 'new' ? { title: editing.title, body: editing.body, category: editing.category, shortcut: editing.shortcut } : { scope: 'shared' }}
+          choosesScope={editing === 'new' && keepsShared}
+          initialValues={editing && editing !== 'new' ? { title: editing.title, body: editing.body, category: editing.category, shortcut: editing.shortcut } : { scope: keepsShared ? 'shared' : 'personal' }}
           onFinish={(v) => void save(v)}
         />
       </Modal>
