@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium; a browser is never downloaded (.ci/run installs the package). */
@@ -60,7 +61,9 @@ export async function inBrowser(browser: Browser, baseURL: string, name: string,
     expect(problems, 'the browser console logged errors').toEqual([]);
   } catch (err) {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    const file = path.join(SCREENSHOTS, `${name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 80)}.png`);
+    // A retry keeps the first try's picture: that one shows the failure, the retry often only its leftovers.
+    const retry = getCurrentTest()?.result?.retryCount ?? 0;
+    const file = path.join(SCREENSHOTS, `${name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 80)}${retry > 0 ? `-retry${retry}` : ''}.png`);
     await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
     throw Object.assign(err as Error, { message: `${(err as Error).message}\n(screenshot: ${file}; page problems: ${JSON.stringify(problems)})` });
   } finally {
