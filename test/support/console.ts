@@ -80,24 +80,32 @@ export async function signInAt(t: BrowserTest, path: string, username: string) {
 }
 
 /**
- * Picks `option` in an antd Select. On a busy machine the first click can land while the select
- * re-renders (its options reloading) and leave the dropdown shut: open it until the option shows.
+ * Picks `option` in an antd Select (`select` is its combobox input). On a busy machine the first
+ * click can land while the select re-renders (its options reloading) and leave the dropdown shut:
+ * open it until the option shows. Only this select's own dropdown counts (the one holding the
+ * listbox its input controls): another select's dropdown may still be fading out.
  * `search` is typed into the select after opening it, for selects that search the server as one types.
  */
 export async function chooseOption(page: Page, select: Locator, option: string, { exact = false, search }: { exact?: boolean; search?: string } = {}) {
   // The whole select, not its (covered) search input, takes the click that opens it.
   const control = select.locator('xpath=ancestor-or-self::*[contains(concat(" ", @class, " "), " ant-select ")][1]');
-  const item = exact
-    ? page.locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true })
-    : page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: option });
+  const items = async () => {
+    const list = (await select.getAttribute('aria-controls')) ?? (await select.getAttribute('aria-owns'));
+    const dropdown = page.locator('.ant-select-dropdown:visible').filter({ has: page.locator(`[id="${list}"]`) });
+    return exact ? dropdown.getByTitle(option, { exact: true }) : dropdown.locator('.ant-select-item-option').filter({ hasText: option });
+  };
   await eventually(async () => {
-    if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) {
-      await control.click();
-      if (search !== undefined) await select.fill(search);
+    if ((await select.getAttribute('aria-expanded')) !== 'true') {
+      // A click held up (the dialog still settling) must not spend the whole wait: try again on the next round.
+      const opened = await control.click({ timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (opened && search !== undefined) await select.fill(search, { timeout: 2_000 }).catch(() => undefined);
     }
-    return item.count();
-  }).toBeGreaterThan(0);
-  await item.first().click();
+    return (await items()).count();
+  }, 30_000).toBeGreaterThan(0);
+  await (await items()).first().click();
 }
 
 /**
