@@ -85,7 +85,7 @@ function feedback(articleId: string): string {
     buttons.forEach(function (b) {
       b.onclick = function () {
         var helpful = b.getAttribute('data-helpful') === 'true';
-        post('/views/' + view.id + '/feedback', { helpful: helpful }).then(function () {
+        post('/views/' + view.id + '/votes', { helpful: helpful }).then(function () {
           buttons.forEach(function (o) { o.setAttribute('aria-pressed', String(o === b)); });
           status.textContent = '感谢您的反馈！';
         }, function () { status.textContent = '提交失败，请稍后再试。'; });

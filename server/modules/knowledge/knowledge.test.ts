@@ -447,7 +447,7 @@ describe('issue 6 §4 the public help centre and deflection', () => {
     const article = await published({ title: '如何开具发票', body: '在订单详情页申请电子发票。', visibility: 'public' });
     const other = await published({ title: '如何修改地址', body: '发货前可在订单中修改地址。', visibility: 'public' });
     const read = async (body: object = {}) => (await h.api('POST', `/api/help-articles/${article}/views`, { body })).body.id as string;
-    const vote = (viewId: string, helpful: unknown, articleId = article) => h.api('POST', `/api/help-articles/${articleId}/views/${viewId}/feedback`, { body: { helpful } });
+    const vote = (viewId: string, helpful: unknown, articleId = article) => h.api('POST', `/api/help-articles/${articleId}/views/${viewId}/votes`, { body: { helpful } });
 
     const [first, second, third] = [await read(), await read(), await read({ resolved: true })];
     h.clock.advance(40 * 24 * 3600_000);

@@ -416,7 +416,7 @@ function helpRoutes(app: App, files: FileStore): void {
     const preflight = { config: { access: 'public' as const }, schema: { tags: helpTags, summary: 'CORS 预检（浏览器自动发送）' } };
     scope.options('/api/help-searches', preflight, async (_req, reply) => reply.status(204).send());
     scope.options('/api/help-articles/:id/views', preflight, async (_req, reply) => reply.status(204).send());
-    scope.options('/api/help-articles/:id/views/:viewId/feedback', preflight, async (_req, reply) => reply.status(204).send());
+    scope.options('/api/help-articles/:id/views/:viewId/votes', preflight, async (_req, reply) => reply.status(204).send());
     scope.get(
       '/api/help-articles/:id',
       { config: { access: 'public' }, schema: { tags: helpTags, summary: '一篇公开的帮助文章（内部文章为 404）', params: IdParams, response: { 200: PublicArticleView } } },
@@ -464,7 +464,7 @@ function helpRoutes(app: App, files: FileStore): void {
       async (req, reply) => reply.status(201).send(await recordView(req.ctx, req.params.id, { ...req.body, visitorId: visitorOfRequest(req) })),
     );
     scope.post(
-      '/api/help-articles/:id/views/:viewId/feedback',
+      '/api/help-articles/:id/views/:viewId/votes',
       {
         config: { access: 'public' },
         schema: {

@@ -565,11 +565,11 @@ const SAMPLES: Record<string, Build> = {
   'OPTIONS /api/help-articles/:id/views': () => ({ url: `/api/help-articles/${NO_SUCH_ID}/views` }),
   'GET /api/help-searches': () => ({ url: `/api/help-searches?q=${encodeURIComponent('退货')}` }),
   'POST /api/help-articles/:id/views': async () => ({ url: `/api/help-articles/${await publicArticle()}/views`, body: {} }),
-  'OPTIONS /api/help-articles/:id/views/:viewId/feedback': () => ({ url: `/api/help-articles/${NO_SUCH_ID}/views/${NO_SUCH_ID}/feedback` }),
-  'POST /api/help-articles/:id/views/:viewId/feedback': async () => {
+  'OPTIONS /api/help-articles/:id/views/:viewId/votes': () => ({ url: `/api/help-articles/${NO_SUCH_ID}/views/${NO_SUCH_ID}/votes` }),
+  'POST /api/help-articles/:id/views/:viewId/votes': async () => {
     const article = await publicArticle();
     const view = await asAdmin('POST', `/api/help-articles/${article}/views`, {});
-    return { url: `/api/help-articles/${article}/views/${view.id}/feedback`, body: { helpful: true } };
+    return { url: `/api/help-articles/${article}/views/${view.id}/votes`, body: { helpful: true } };
   },
   'GET /api/knowledge-articles/:id/statistics': async () => ({ url: `/api/knowledge-articles/${await publishedArticle()}/statistics` }),
   'GET /api/knowledge-deflections': () => ({ url: '/api/knowledge-deflections?from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z' }),
@@ -628,14 +628,14 @@ describe('O2 the permission table', () => {
       'OPTIONS /api/chat/attachments',
       'OPTIONS /api/chat/attachments/:id',
       'OPTIONS /api/help-articles/:id/views',
-      'OPTIONS /api/help-articles/:id/views/:viewId/feedback',
+      'OPTIONS /api/help-articles/:id/views/:viewId/votes',
       'OPTIONS /api/help-searches',
       'POST /api/auth/login',
       'POST /api/calls/:callId/recording',
       'POST /api/chat/attachments',
       'POST /api/cti/events',
       'POST /api/help-articles/:id/views',
-      'POST /api/help-articles/:id/views/:viewId/feedback',
+      'POST /api/help-articles/:id/views/:viewId/votes',
       'POST /api/survey-responses',
       'POST /feedback/:token',
     ]);

@@ -638,7 +638,7 @@
     });
     var viewId = null;
     function answer(helpful) {
-      postJson('/api/help-articles/' + encodeURIComponent(articleId) + '/views/' + encodeURIComponent(viewId) + '/feedback', { helpful: helpful }).then(function () {
+      postJson('/api/help-articles/' + encodeURIComponent(articleId) + '/views/' + encodeURIComponent(viewId) + '/votes', { helpful: helpful }).then(function () {
         buttons[0].setAttribute('aria-pressed', String(helpful));
         buttons[1].setAttribute('aria-pressed', String(!helpful));
         status.textContent = t('helpfulThanks');
