@@ -234,7 +234,7 @@ describeInBrowser('agent workspace in Chromium', () => {
       const { page } = t;
       await signIn(t, 'agent1', `/workspace?c=${conversationId}`);
       await eventually(() => messageList(page).innerText()).toContain('想办理退货');
-      await chooseOption(page, page.getByTestId('reply-box').getByRole('combobox', { name: '快捷回复' }), '问候语');
+      await chooseOption(page, page.getByTestId('reply-box').getByRole('combobox', { name: '快捷回复' }), '问候语', { acts: true });
       await eventually(() => replyBox(page).inputValue()).toBe('钱女士您好，请问有什么可以帮您？');
       await replyBox(page).press('Control+Enter');
       await peer.next((f) => f.type === 'message' && f.message.body === '钱女士您好，请问有什么可以帮您？');

@@ -83,10 +83,13 @@ export async function signInAt(t: BrowserTest, path: string, username: string) {
  * Picks `option` in an antd Select (`select` is its combobox input). On a busy machine the first
  * click can land while the select re-renders (its options reloading) and leave the dropdown shut:
  * open it until the option shows. Only this select's own dropdown counts (the one holding the
- * listbox its input controls): another select's dropdown may still be fading out.
- * `search` is typed into the select after opening it, for selects that search the server as one types.
+ * listbox its input controls): another select's dropdown may still be fading out. A click that
+ * lands as the dropdown closes selects nothing, so the pick counts once the select shows it.
+ * `search` is typed into the select after opening it, for selects that search the server as one
+ * types; those show something else once picked (an autocomplete fills in its own text), so they
+ * are not checked, nor pickers that act and clear themselves (`acts: true`, e.g. inserting a canned reply).
  */
-export async function chooseOption(page: Page, select: Locator, option: string, { exact = false, search }: { exact?: boolean; search?: string } = {}) {
+export async function chooseOption(page: Page, select: Locator, option: string, { exact = false, search, acts = false }: { exact?: boolean; search?: string; acts?: boolean } = {}) {
   // The whole select, not its (covered) search input, takes the click that opens it.
   const control = select.locator('xpath=ancestor-or-self::*[contains(concat(" ", @class, " "), " ant-select ")][1]');
   const items = async () => {
@@ -94,6 +97,7 @@ export async function chooseOption(page: Page, select: Locator, option: string, 
     const dropdown = page.locator('.ant-select-dropdown:visible').filter({ has: page.locator(`[id="${list}"]`) });
     return exact ? dropdown.getByTitle(option, { exact: true }) : dropdown.locator('.ant-select-item-option').filter({ hasText: option });
   };
+  const shown = async () => acts || search !== undefined || (await control.innerText()).includes(option);
   await eventually(async () => {
     if ((await select.getAttribute('aria-expanded')) !== 'true') {
       // A click held up (the dialog still settling) must not spend the whole wait: try again on the next round.
@@ -103,9 +107,11 @@ export async function chooseOption(page: Page, select: Locator, option: string, 
       );
       if (opened && search !== undefined) await select.fill(search, { timeout: 2_000 }).catch(() => undefined);
     }
-    return (await items()).count();
-  }, 30_000).toBeGreaterThan(0);
-  await (await items()).first().click();
+    const found = await items();
+    if ((await found.count()) === 0) return false;
+    await found.first().click({ timeout: 2_000 }).catch(() => undefined);
+    return shown();
+  }, 30_000).toBe(true);
 }
 
 /**
