@@ -67,8 +67,8 @@ export async function recordView(ctx: Ctx, articleId: string, input: { searchId?
   return { id };
 }
 
-/** The reader's answer to "这篇文章有帮助吗？" for the reading they opened; a later answer replaces an earlier one. */
-export async function recordFeedback(ctx: Ctx, articleId: string, viewId: string, helpful: boolean) {
+/** The reader's vote on "这篇文章有帮助吗？" for the reading they opened; a later vote replaces an earlier one. */
+export async function recordVote(ctx: Ctx, articleId: string, viewId: string, helpful: boolean) {
   const [row] = await ctx.db
     .update(kbArticleViews)
     .set({ helpful })

@@ -9,7 +9,7 @@ import { answerAnyOrigin } from '../../platform/http/cors.ts';
 import { VISITOR_HEADER } from '../channels/chat/routes.ts';
 import { visitorIdOf } from '../channels/chat/service.ts';
 import { currentPolicy } from '../policy/service.ts';
-import { deflections, getPublicArticle, listPublicArticles, listPublicCategories, readerStatistics, recordFeedback, recordView, searchPublic } from './help.ts';
+import { deflections, getPublicArticle, listPublicArticles, listPublicCategories, readerStatistics, recordVote, recordView, searchPublic } from './help.ts';
 import { articlePage, homePage, notFoundPage, searchPage } from './help-page.ts';
 import type { App } from '../../platform/http/app-types.ts';
 import { DEFAULT_LIMIT, MAX_LIMIT, Page, PageQuery, afterIdOf, decodeCursor, idPage, isPositiveInt, toPage } from '../../platform/http/pagination.ts';
@@ -475,7 +475,7 @@ function helpRoutes(app: App, files: FileStore): void {
           response: { 200: Type.Object({ viewId: Uuid, helpful: Type.Boolean() }) },
         },
       },
-      async (req) => recordFeedback(req.ctx, req.params.id, req.params.viewId, req.body.helpful),
+      async (req) => recordVote(req.ctx, req.params.id, req.params.viewId, req.body.helpful),
     );
   });
 
